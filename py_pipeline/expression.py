@@ -1,0 +1,435 @@
+"""From recognised symbols to tokens to a syntax tree: what was drawn becomes what it means.
+
+Standard library only, so it loads in a bare Pyodide. Three steps, each usable on its own:
+
+* :func:`tokenize` groups symbols into numbers (digits written together, at most one decimal point),
+  operators, parentheses and ``=``. A wide space seen by segmentation (``gap_before``) splits a number.
+* :func:`parse` is a recursive-descent parser: ``*`` and ``/`` bind tighter than ``+`` and ``-``, all four
+  are left-associative, ``-`` may also be a sign (``--3``, ``2*-3``), and a parenthesis next to a factor
+  multiplies (``2(3+4)``, ``(1+2)(3+4)``, ``(2)3``). Implicit multiplication has the same precedence as
+  ``*``, so ``8/2(4)`` is ``(8/2)*4``. A trailing ``=`` asks for the value; ``a=b`` is an equation to check.
+* :func:`parse_text` does both for a plain string, for tests, the CLI and the web app.
+
+Every problem is an :class:`~py_pipeline.errors.ExpressionError` whose ``symbol_index`` is the ``index`` of
+the symbol to point at. Work is bounded: at most :data:`MAX_SYMBOLS` symbols and :data:`MAX_NESTING` levels
+of parentheses and signs, and every walk over a tree (:func:`fold`) uses an explicit stack, so no input can
+exhaust Pyodide's small stack.
+"""
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from py_pipeline.errors import ExpressionError
+from py_pipeline.symbols import DIGITS, to_ascii, to_display
+
+MAX_SYMBOLS = 500
+"""Most symbols one expression may have. A line on a canvas holds a few dozen; the cap keeps every tree (and
+the JSON the UI receives) a few hundred levels deep at most, and every literal far below the 4300 digits at
+which CPython refuses to convert between ``int`` and ``str``."""
+
+MAX_NESTING = 100
+"""Most parentheses and minus signs that may enclose one another. Each parenthesis costs the parser two stack
+frames, so the deepest allowed input needs about 200: well inside the recursion limit Pyodide sets."""
+
+_KIND_OF_CHAR = {"+": "op", "-": "op", "*": "op", "/": "op", "(": "lparen", ")": "rparen", "=": "equals"}
+
+# Binding strength, used to render a tree back to text with only the parentheses it needs.
+_EQUATION, _SUM, _PRODUCT, _SIGN, _ATOM = range(5)
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """One recognised symbol: its ASCII (or ``×``/``÷``) character and its position in reading order.
+
+    ``gap_before`` is True when segmentation saw an unusually wide space before this symbol; it splits a
+    number, so digits ``1 2`` drawn far apart are two numbers (and then an error: an operator is missing).
+    """
+
+    char: str
+    index: int
+    gap_before: bool = False
+
+
+@dataclass(frozen=True)
+class Token:
+    """A number, an operator, a parenthesis or ``=``; ``symbols`` are the indices of the symbols it is made of."""
+
+    kind: str  # "number" | "op" | "lparen" | "rparen" | "equals"
+    text: str
+    symbols: tuple
+
+    def to_dict(self):
+        return {"kind": self.kind, "text": self.text, "symbols": list(self.symbols)}
+
+
+class _Node:
+    """What every tree node can do; the walks are iterative (see :func:`fold`)."""
+
+    def to_dict(self):
+        """The JSON tree the UI draws: ``{"number": "12"}``, ``{"op": "+", "left": …, "right": …,
+        "implicit": false}``, ``{"op": "neg", "operand": …}``, ``{"op": "=", "left": …, "right": …}``."""
+        return fold(self, _node_dict)
+
+    def text(self):
+        """ASCII expression text with only the parentheses needed to parse back to this same tree.
+
+        The one extra: an implicit multiplication keeps its right operand in parentheses (``2(3)``),
+        because that is what makes it implicit.
+        """
+        return fold(self, _render)[0]
+
+
+@dataclass(frozen=True)
+class Number(_Node):
+    """A literal as written (``literal`` is ``"12"``, ``"3.5"``, ``".5"`` or ``"5."``) and its exact value."""
+
+    literal: str
+    value: Fraction
+    symbols: tuple
+
+    def children(self):
+        return ()
+
+
+@dataclass(frozen=True)
+class Unary(_Node):
+    """A minus sign (``op`` is ``"-"``) in front of ``operand``; ``symbol`` is the sign's index."""
+
+    op: str
+    operand: _Node
+    symbol: int
+
+    def children(self):
+        return (self.operand,)
+
+
+@dataclass(frozen=True)
+class Binary(_Node):
+    """``left op right`` with op one of ``+ - * /``; ``symbol`` is the operator's index, None when implicit."""
+
+    op: str
+    left: _Node
+    right: _Node
+    symbol: int | None
+    implicit: bool = False
+
+    def children(self):
+        return (self.left, self.right)
+
+
+@dataclass(frozen=True)
+class Equation(_Node):
+    """``left = right``, to be checked true or false; ``symbol`` is the index of ``=``."""
+
+    left: _Node
+    right: _Node
+    symbol: int
+
+    def children(self):
+        return (self.left, self.right)
+
+
+def fold(node, visit):
+    """Combine a tree bottom-up without recursion: ``visit(node, child_results)`` for every node, children first.
+
+    Children are visited left to right, so ``visit`` sees nodes in evaluation order. The explicit stack is
+    why a tree of any depth can be evaluated, rendered or converted in Pyodide.
+    """
+    results = []
+    pending = [(node, False)]
+    while pending:
+        current, children_done = pending.pop()
+        children = current.children()
+        if children_done:
+            count = len(children)
+            child_results = tuple(results[len(results) - count:])
+            del results[len(results) - count:]
+            results.append(visit(current, child_results))
+        else:
+            pending.append((current, True))
+            pending.extend((child, False) for child in reversed(children))
+    return results[0]
+
+
+def leftmost_symbol(node):
+    """Index of the first symbol of ``node`` in reading order (parentheses are not in the tree)."""
+    while True:
+        if isinstance(node, Number):
+            return node.symbols[0]
+        if isinstance(node, Unary):
+            return node.symbol
+        node = node.left
+
+
+def _node_dict(node, children):
+    if isinstance(node, Number):
+        return {"number": node.literal}
+    if isinstance(node, Unary):
+        return {"op": "neg", "operand": children[0]}
+    if isinstance(node, Binary):
+        return {"op": node.op, "left": children[0], "right": children[1], "implicit": node.implicit}
+    return {"op": "=", "left": children[0], "right": children[1]}
+
+
+def _render(node, children):
+    """``(text, binding)`` of ``node`` given its children's; a child is wrapped when it binds too loosely."""
+
+    def wrapped(child, needs_parentheses):
+        return f"({child[0]})" if needs_parentheses else child[0]
+
+    if isinstance(node, Number):
+        return node.literal, _ATOM
+    if isinstance(node, Unary):
+        (operand,) = children
+        return "-" + wrapped(operand, operand[1] < _SIGN), _SIGN
+    left, right = children
+    if isinstance(node, Equation):
+        return f"{left[0]}={right[0]}", _EQUATION
+    if node.implicit:
+        return wrapped(left, left[1] < _PRODUCT) + f"({right[0]})", _PRODUCT
+    binding = _PRODUCT if node.op in ("*", "/") else _SUM
+    # Left-associative: an equally binding right operand needs parentheses, a left one does not.
+    return wrapped(left, left[1] < binding) + node.op + wrapped(right, right[1] <= binding), binding
+
+
+def symbols_from_text(text):
+    """Symbols of a plain string: whitespace marks a gap before the next character, indices skip whitespace."""
+    symbols = []
+    gap = False
+    for char in text:
+        if char.isspace():
+            gap = True
+            continue
+        symbols.append(Symbol(char, len(symbols), gap))
+        gap = False
+    return symbols
+
+
+def _as_symbol(item):
+    """Accept a :class:`Symbol`, any object with ``char``/``index`` (and maybe ``gap_before``), or a tuple."""
+    if isinstance(item, Symbol):
+        return item
+    if hasattr(item, "char"):
+        return Symbol(item.char, item.index, bool(getattr(item, "gap_before", False)))
+    return Symbol(*item)
+
+
+def tokenize(symbols):
+    """Group recognised symbols into tokens.
+
+    Parameters
+    ----------
+    symbols : sequence of Symbol, ``(char, index)`` or ``(char, index, gap_before)``
+        In reading order. ``char`` is one of ``0-9 + - * / ( ) . =`` or the display forms ``×`` ``÷``.
+
+    Returns
+    -------
+    tokens : list of Token
+        Digits written together (no gap) with at most one decimal point become one ``number`` token:
+        ``12``, ``3.5``, ``.5`` and ``5.`` are numbers, ``1.2.3`` and a lone ``.`` are errors.
+    """
+    symbols = list(symbols)
+    if len(symbols) > MAX_SYMBOLS:
+        raise ExpressionError(
+            f"too many symbols: {len(symbols)}; one expression may have at most {MAX_SYMBOLS}")
+    tokens = []
+    number = []  # (char, index) of the number being read
+    for symbol in map(_as_symbol, symbols):
+        char = to_ascii(symbol.char)
+        is_numeric = char in DIGITS or char == "."
+        if number and (symbol.gap_before or not is_numeric):
+            tokens.append(_number_token(number))
+            number = []
+        if is_numeric:
+            if char == "." and any(c == "." for c, _ in number):
+                written = "".join(c for c, _ in number)
+                raise ExpressionError(
+                    f"a second decimal point after {written}: a number has at most one", symbol.index)
+            number.append((char, symbol.index))
+        elif char in _KIND_OF_CHAR:
+            tokens.append(Token(_KIND_OF_CHAR[char], char, (symbol.index,)))
+        else:
+            raise ExpressionError(
+                f"{symbol.char!r} is not something Inkcalc can calculate with: "
+                "use digits, + - × ÷ / ( ) . and =", symbol.index)
+    if number:
+        tokens.append(_number_token(number))
+    return tokens
+
+
+def _number_token(number):
+    text = "".join(c for c, _ in number)
+    if text == ".":
+        raise ExpressionError("a decimal point on its own: write a digit before or after it", number[0][1])
+    return Token("number", text, tuple(index for _, index in number))
+
+
+def parse(tokens):
+    """Build the syntax tree of a token list.
+
+    Returns a :class:`Number`, :class:`Unary` or :class:`Binary` for a calculation (with or without a
+    trailing ``=``) and an :class:`Equation` for ``a=b``. Raises :class:`ExpressionError` pointing at the
+    symbol to fix.
+    """
+    tokens = list(tokens)
+    if not tokens:
+        raise ExpressionError("nothing to calculate: the drawing is empty")
+    equals = [token for token in tokens if token.kind == "equals"]
+    if tokens[0].kind == "equals":
+        raise ExpressionError("'=' cannot come first: write the calculation before it", tokens[0].symbols[0])
+    if len(equals) > 1:
+        raise ExpressionError("only one '=' is allowed: remove the extra one", equals[1].symbols[0])
+    return _Parser(tokens).statement()
+
+
+def parse_text(text):
+    """Parse a plain string such as ``"12+7*(3-1)"`` (spaces are gaps, see :func:`symbols_from_text`)."""
+    return parse(tokenize(symbols_from_text(text)))
+
+
+def _shown(token):
+    return to_display(token.text)
+
+
+class _Parser:
+    """Recursive descent over a token list. Recursion happens only at a parenthesis (two frames per level,
+    at most MAX_NESTING levels); chains of operators and of signs are loops."""
+
+    def __init__(self, tokens):
+        self.tokens = tokens
+        self.position = 0
+        self.nesting = 0
+
+    def peek(self):
+        return self.tokens[self.position] if self.position < len(self.tokens) else None
+
+    def previous(self):
+        return self.tokens[self.position - 1] if self.position > 0 else None
+
+    def advance(self):
+        token = self.tokens[self.position]
+        self.position += 1
+        return token
+
+    def statement(self):
+        """``expression``, ``expression =`` (evaluate) or ``expression = expression`` (equation)."""
+        left = self.expression()
+        token = self.peek()
+        if token is None:
+            return left
+        if token.kind != "equals":
+            raise _unmatched_closing(token)
+        equals = self.advance()
+        if self.peek() is None:
+            return left
+        right = self.expression()
+        token = self.peek()
+        if token is not None:
+            raise _unmatched_closing(token)
+        return Equation(left, right, equals.symbols[0])
+
+    def expression(self):
+        """Operands joined by ``+ - * /`` and implicit multiplication, up to ``)``, ``=`` or the end.
+
+        Both precedence levels live in one loop (``total`` is the sum so far, ``product`` the term being
+        built) so that each level of parentheses costs two stack frames, not four.
+        """
+        total, total_operator = None, None
+        product = self.operand()
+        while (token := self.peek()) is not None:
+            if token.kind == "op" and token.text in ("*", "/"):
+                self.advance()
+                product = Binary(token.text, product, self.operand(), token.symbols[0])
+            elif token.kind == "lparen" or (token.kind == "number" and self.previous().kind == "rparen"):
+                product = Binary("*", product, self.operand(), None, implicit=True)
+            elif token.kind == "number":
+                raise ExpressionError(
+                    f"missing operator between {self.previous().text} and {token.text}: "
+                    "write +, -, × or ÷ between them", token.symbols[0])
+            elif token.kind == "op":  # + or -: the term is complete
+                self.advance()
+                total = product if total is None else _joined(total, total_operator, product)
+                total_operator = token
+                product = self.operand()
+            else:
+                break
+        return product if total is None else _joined(total, total_operator, product)
+
+    def operand(self):
+        """Any number of minus signs, then a number or a parenthesised expression. ``+`` is not a sign."""
+        signs = []
+        while (token := self.peek()) is not None and token.kind == "op" and token.text == "-":
+            self.advance()
+            signs.append(token)
+            if self.nesting + len(signs) > MAX_NESTING:
+                raise _too_deep(token)
+        token = self.peek()
+        if token is not None and token.kind == "number":
+            self.advance()
+            node = Number(token.text, _literal_value(token.text), token.symbols)
+        elif token is not None and token.kind == "lparen":
+            opening = self.advance()
+            self.nesting += len(signs) + 1
+            if self.nesting > MAX_NESTING:
+                raise _too_deep(opening)
+            node = self.expression()
+            closing = self.peek()
+            if closing is None or closing.kind != "rparen":
+                raise _unclosed(opening, closing)
+            self.advance()
+            self.nesting -= len(signs) + 1
+        else:
+            raise self._missing_operand(token)
+        for sign in reversed(signs):
+            node = Unary("-", node, sign.symbols[0])
+        return node
+
+    def _missing_operand(self, token):
+        """The error for finding ``token`` (None at the end) where a number or '(' must be."""
+        before = self.previous()
+        if token is None:
+            if before.kind == "lparen":
+                return ExpressionError(
+                    "the expression ends with '(': write what goes inside and close it with ')'", before.symbols[0])
+            return ExpressionError(f"the expression ends with '{_shown(before)}': write a number after it",
+                                   before.symbols[0])
+        if before is not None and before.kind == "op" and token.kind in ("rparen", "equals"):
+            return ExpressionError(f"'{_shown(before)}' needs a number after it, not '{token.text}'",
+                                   before.symbols[0])
+        if token.kind == "rparen":
+            if before is not None and before.kind == "lparen":
+                return ExpressionError("empty parentheses '()': write something between them", before.symbols[0])
+            return _unmatched_closing(token)
+        if token.kind == "equals":
+            return _unclosed(before, token)
+        if before is None:
+            hint = ": a number needs no '+' sign" if token.text == "+" else ""
+            return ExpressionError(f"the expression cannot start with '{_shown(token)}'{hint}", token.symbols[0])
+        return ExpressionError(f"'{_shown(token)}' cannot follow '{_shown(before)}': remove one of them or "
+                               "write a number between them", token.symbols[0])
+
+
+def _joined(left, operator, right):
+    return Binary(operator.text, left, right, operator.symbols[0])
+
+
+def _literal_value(text):
+    """Exact value of ``12``, ``3.5``, ``.5`` or ``5.`` (decimals are exact fractions, never floats)."""
+    whole, _, fraction = text.partition(".")
+    return Fraction(int(whole + fraction or "0"), 10 ** len(fraction))
+
+
+def _unmatched_closing(token):
+    return ExpressionError("')' has no matching '(': remove it or add '(' before it", token.symbols[0])
+
+
+def _unclosed(opening, found):
+    if found is None:
+        return ExpressionError("'(' is never closed: add ')'", opening.symbols[0])
+    return ExpressionError(f"'(' is not closed before '{found.text}': add ')'", opening.symbols[0])
+
+
+def _too_deep(token):
+    return ExpressionError(
+        f"too deeply nested: more than {MAX_NESTING} parentheses and minus signs inside one another",
+        token.symbols[0])
