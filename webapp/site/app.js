@@ -1,0 +1,529 @@
+// Wiring: the drawing surface, the recognizer (a worker reached through runtime-client.js), the result with
+// its uncertain symbols and error highlight, the alternatives picker and the step-by-step view.
+
+import {InkCanvas} from './canvas.js';
+import {renderSteps, displayChar, displayText, candidates, percent, sentence} from './steps.js';
+
+/** Symbols read with less confidence than this are marked uncertain (the model card may refine it). */
+const CONFIDENCE_THRESHOLD = 0.8;
+/** Recognition waits this long after a pen-up, so a symbol of several strokes is not read half-written. */
+const RECOGNIZE_DELAY_MS = 250;
+const COPY_CONFIRMATION_MS = 2500;
+const SPOKEN = {
+  '+': 'plus', '-': 'minus', '*': 'times', '×': 'times', '/': 'divided by', '÷': 'divided by', '=': 'equals',
+  '(': 'open bracket', ')': 'close bracket', '.': 'point',
+};
+const OPERATORS = new Set(['+', '-', '*', '×', '/', '÷', '=']);
+const POPOVER = typeof HTMLElement.prototype.showPopover === 'function';
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  status: $('status'), statusText: $('status-text'), progress: $('status-progress'), notice: $('notice'),
+  overlay: $('overlay'), placeholder: $('placeholder'),
+  undo: $('undo'), redo: $('redo'), clear: $('clear'), recognize: $('recognize'),
+  resultCard: $('result-card'), expression: $('expression'), value: $('value'), error: $('error'),
+  announce: $('announce'), copy: $('copy'), copyStatus: $('copy-status'),
+  stepsPanel: $('steps-panel'), steps: $('steps'),
+  alternatives: $('alternatives'), alternativesTitle: $('alternatives-title'), alternativesList: $('alternatives-list'),
+  versions: $('versions'),
+};
+
+// This module running at all means scripts load, so the "scripts did not load" hint is not needed.
+$('boot-fallback')?.remove();
+
+const ink = new InkCanvas($('ink'));
+
+const state = {
+  runtime: null,
+  canRecognize: false,
+  // Bumped by every drawing change and every request: a reply is shown only if no newer one was asked for
+  // and the drawing did not change since, so a slow reply never overwrites a newer result.
+  generation: 0,
+  timer: 0,
+  busy: false,        // a recognize request is in flight
+  again: false,       // the drawing changed while it was
+  result: null,       // {recognition, scale, imageWidth, chars, evaluation}
+  refocus: null,      // {container, index}: the symbol whose alternative was picked, to focus once re-rendered
+  alternativesAnchor: null,   // the symbol button the alternatives were opened from
+  copyText: '',
+  copyTimer: 0,
+};
+
+// ---- drawing ---------------------------------------------------------------------------------------------
+
+ink.addEventListener('strokeStart', () => {
+  clearTimeout(state.timer);   // the writer is not done yet
+  ui.placeholder.hidden = true;
+});
+
+ink.addEventListener('strokesChanged', () => {
+  state.generation++;
+  state.refocus = null;
+  updateToolbar();
+  if (ink.isEmpty) {
+    clearTimeout(state.timer);
+    showResult(null);
+    return;
+  }
+  if (state.result) {
+    ui.resultCard.classList.add('stale');
+    ui.overlay.replaceChildren();   // the boxes belong to the previous drawing
+  }
+  scheduleRecognition();
+});
+
+ui.undo.addEventListener('click', () => ink.undo());
+ui.redo.addEventListener('click', () => ink.redo());
+ui.clear.addEventListener('click', () => ink.clear());
+ui.recognize.addEventListener('click', () => recognizeNow());
+
+document.addEventListener('keydown', (e) => {
+  if (!(e.ctrlKey || e.metaKey) || e.altKey || isTextField(e.target)) return;
+  const key = e.key.toLowerCase();
+  if (key === 'z' && !e.shiftKey) ink.undo();
+  else if ((key === 'z' && e.shiftKey) || key === 'y') ink.redo();
+  else return;
+  e.preventDefault();
+});
+
+function isTextField(target) {
+  return target instanceof HTMLElement &&
+    (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+}
+
+function updateToolbar() {
+  ui.undo.disabled = !ink.canUndo;
+  ui.redo.disabled = !ink.canRedo;
+  ui.clear.disabled = ink.isEmpty;
+  ui.recognize.disabled = ink.isEmpty || !state.canRecognize;
+  ui.placeholder.hidden = !ink.isEmpty;
+}
+
+// ---- recognition -----------------------------------------------------------------------------------------
+
+function scheduleRecognition() {
+  clearTimeout(state.timer);
+  state.timer = setTimeout(recognizeNow, RECOGNIZE_DELAY_MS);
+}
+
+/**
+ * Sends the drawing to the recognizer. Requests never pile up behind a slow worker: while one is in flight,
+ * later changes only mark that another is needed, and the newest drawing is sent when it returns.
+ * Until the runtime is ready this does nothing; startRuntime() recognizes whatever was drawn meanwhile.
+ */
+async function recognizeNow() {
+  clearTimeout(state.timer);
+  if (!state.canRecognize) return;
+  if (state.busy) {
+    state.again = true;
+    return;
+  }
+  state.busy = true;
+  ui.resultCard.setAttribute('aria-busy', 'true');
+  try {
+    do {
+      state.again = false;
+      const image = ink.exportImage();
+      if (!image) break;
+      const generation = ++state.generation;
+      try {
+        const {width, height, rgba, scale} = image;
+        const recognition = await state.runtime.recognize({width, height, rgba});
+        if (generation !== state.generation) continue;
+        showResult({
+          recognition, scale, imageWidth: width, evaluation: recognition,
+          chars: (recognition.symbols ?? []).map((symbol) => symbol.char),
+        });
+      } catch (err) {
+        if (generation === state.generation) showRequestFailure('Recognition failed', err);
+      }
+    } while (state.again);
+  } finally {
+    state.busy = false;
+    ui.resultCard.removeAttribute('aria-busy');
+  }
+}
+
+/** Re-evaluates the expression after the user picked another reading for a symbol. */
+async function pickAlternative(index, char) {
+  const result = state.result;
+  if (!result || result.chars[index] === char) return;
+  result.chars = result.chars.map((c, i) => (i === index ? char : c));
+  const generation = ++state.generation;
+  ui.resultCard.classList.add('stale');
+  renderExpression(result);
+  refocusSymbol();
+  try {
+    const evaluation = await state.runtime.evaluate({symbols: symbolsForEvaluate(result)});
+    if (generation !== state.generation) return;
+    showResult({...result, evaluation});
+  } catch (err) {
+    if (generation === state.generation) showRequestFailure('Evaluation failed', err);
+  }
+}
+
+/**
+ * The `evaluate` request's symbols. `gap_before` (true when segmentation saw a wide space before the symbol,
+ * which splits "1 2" from "12") is the recognizer's own judgement, passed through unchanged.
+ */
+function symbolsForEvaluate({recognition, chars}) {
+  return (recognition.symbols ?? []).map((symbol, i) => ({char: chars[i], gap_before: Boolean(symbol.gap_before)}));
+}
+
+// ---- the result ------------------------------------------------------------------------------------------
+
+function showResult(result) {
+  state.result = result;
+  ui.resultCard.classList.remove('stale');
+  closeAlternatives();
+  renderExpression(result);
+  renderValue(result);
+  renderOverlay(result);
+  renderStepsPanel();
+  refocusSymbol();
+}
+
+/** Re-rendering replaces the symbol buttons; keyboard users keep their place on the symbol they corrected. */
+function refocusSymbol() {
+  const target = state.refocus;
+  const lost = !document.activeElement || document.activeElement === document.body;
+  if (target && lost) target.container.querySelector(`[data-symbol-index="${target.index}"]`)?.focus();
+}
+
+function isUncertain({recognition, chars}, i) {
+  const symbol = recognition.symbols[i];
+  return chars[i] === symbol.char && symbol.confidence < CONFIDENCE_THRESHOLD;
+}
+
+/** The expression as one button per symbol, so any symbol can be corrected from the result itself. */
+function renderExpression(result) {
+  ui.expression.replaceChildren();
+  if (!result) return;
+  const {recognition, chars, evaluation} = result;
+  const symbols = recognition.symbols ?? [];
+  if (!symbols.length) {
+    ui.expression.textContent = displayText(evaluation.expression);
+    return;
+  }
+  const errorIndex = evaluation.error?.symbol_index;
+  symbols.forEach((symbol, i) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'symbol';
+    button.dataset.symbolIndex = String(i);
+    button.textContent = displayChar(chars[i]);
+    button.classList.toggle('op', OPERATORS.has(chars[i]));
+    button.classList.toggle('uncertain', isUncertain(result, i));
+    button.classList.toggle('edited', chars[i] !== symbol.char);
+    button.classList.toggle('error', errorIndex === i);
+    const notes = [isUncertain(result, i) && `uncertain, ${percent(symbol.confidence)}`,
+      chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
+    const spoken = `${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+    button.setAttribute('aria-label', `${spoken}: symbol ${i + 1}, show alternatives`);
+    button.addEventListener('click', () => openAlternatives(i, button));
+    ui.expression.append(button);
+  });
+}
+
+function renderValue(result) {
+  ui.value.replaceChildren();
+  ui.value.className = 'value';
+  ui.error.hidden = true;
+  state.copyText = '';
+  ui.copy.hidden = true;
+  if (!result) {
+    ui.announce.textContent = '';
+    return;
+  }
+  const {evaluation} = result;
+  const expression = ui.expression.textContent || displayText(evaluation.expression);
+  if (evaluation.error) {
+    ui.error.textContent = sentence(evaluation.error.message);
+    ui.error.hidden = false;
+    ui.announce.textContent = `${expression}: ${ui.error.textContent}`;
+    return;
+  }
+  const line = valueLine(evaluation);
+  if (!line) return;
+  ui.value.classList.add(line.kind);
+  for (const [className, text] of line.parts) {
+    const span = document.createElement('span');
+    span.className = className;
+    span.textContent = text;
+    ui.value.append(span);
+  }
+  state.copyText = `${expression} ${ui.value.textContent}`.trim();
+  ui.copy.hidden = false;
+  ui.announce.textContent = state.copyText;
+}
+
+/**
+ * The value line from the pipeline's own typeset `display`: "= 26", "= 7/2 = 3.5", "= 1/3 ≈ 0.3333…",
+ * or "✓ true: both sides equal 4" / "✗ false: 3 ≠ 4" for a=b.
+ * @returns {{kind: string, parts: [string, string][]} | null}
+ */
+function valueLine({value, display}) {
+  if (value === null || value === undefined) return null;
+  const text = display || displayText(value);
+  if (value === 'true' || value === 'false') {
+    return {kind: `truth-${value}`, parts: [['truth', `${value === 'true' ? '✓' : '✗'} ${text}`]]};
+  }
+  // The exact value stands out; its decimal form follows quietly.
+  const [exact, ...decimal] = text.split(/ (?=[=≈] )/);
+  return {kind: 'number', parts: [['equals', '= '], ['exact', exact], ...decimal.map((d) => ['decimal', ` ${d}`])]};
+}
+
+/** Boxes over the drawing: dashed for uncertain symbols, solid with the message at the error's symbol. */
+function renderOverlay(result) {
+  ui.overlay.replaceChildren();
+  if (!result) return;
+  const {recognition, scale, evaluation} = result;
+  const symbols = recognition.symbols ?? [];
+  symbols.forEach((symbol, i) => {
+    if (symbol.box && isUncertain(result, i)) ui.overlay.append(overlayBox(symbol.box, scale, 'box uncertain'));
+  });
+  const error = evaluation.error;
+  const box = error && (error.box ?? symbols[error.symbol_index]?.box);
+  if (!box) return;
+  const label = document.createElement('p');
+  label.className = 'box-label';
+  label.textContent = sentence(error.message);
+  ui.overlay.append(overlayBox(box, scale, 'box error'), label);
+  placeLabel(label, box.map((v) => v / scale));
+}
+
+/** The error message under its box (above it near the bottom), centred on it but kept inside the surface. */
+function placeLabel(label, [x0, y0, x1, y1]) {
+  const surface = ui.overlay.getBoundingClientRect();
+  const {width, height} = label.getBoundingClientRect();
+  const gap = 10;
+  const left = Math.min(Math.max(gap, (x0 + x1) / 2 - width / 2), surface.width - width - gap);
+  const below = y1 + gap;
+  const top = below + height <= surface.height - gap ? below : Math.max(gap, y0 - height - gap);
+  label.style.left = `${Math.max(0, left)}px`;
+  label.style.top = `${top}px`;
+}
+
+/** A box given in recognizer-image pixels, placed over the surface in CSS pixels (image px / export scale). */
+function overlayBox([x0, y0, x1, y1], scale, className) {
+  const el = document.createElement('div');
+  el.className = className;
+  el.style.left = `${x0 / scale}px`;
+  el.style.top = `${y0 / scale}px`;
+  el.style.width = `${(x1 - x0) / scale}px`;
+  el.style.height = `${(y1 - y0) / scale}px`;
+  return el;
+}
+
+function showRequestFailure(what, err) {
+  ui.resultCard.classList.remove('stale');
+  ui.error.textContent = `${what}: ${err?.message ?? err}`;
+  ui.error.hidden = false;
+  ui.announce.textContent = ui.error.textContent;
+}
+
+// ---- alternatives ----------------------------------------------------------------------------------------
+
+function openAlternatives(index, anchor) {
+  const result = state.result;
+  if (!result) return;
+  const symbol = result.recognition.symbols[index];
+  const chosen = result.chars[index];
+  ui.alternativesTitle.textContent =
+    `Symbol ${index + 1}: read as ${displayChar(symbol.char)} (${percent(symbol.confidence)})`;
+  ui.alternativesList.replaceChildren();
+  const options = candidates(symbol);
+  for (const {char, confidence} of options) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'alternative';
+    button.setAttribute('aria-pressed', String(char === chosen));
+    button.setAttribute('aria-label', `${SPOKEN[char] ?? char}, ${percent(confidence)}`);
+    const glyph = document.createElement('span');
+    glyph.className = 'alternative-char';
+    glyph.textContent = displayChar(char);
+    const share = document.createElement('span');
+    share.className = 'muted';
+    share.textContent = percent(confidence);
+    button.append(glyph, share);
+    button.addEventListener('click', () => {
+      state.refocus = {container: anchor.closest('#expression, #steps') ?? ui.expression, index};
+      closeAlternatives();
+      pickAlternative(index, char);
+    });
+    ui.alternativesList.append(button);
+  }
+  if (options.length < 2) {
+    const note = document.createElement('p');
+    note.className = 'muted';
+    note.textContent = 'No other readings for this symbol.';
+    ui.alternativesList.append(note);
+  }
+  state.alternativesAnchor = anchor;
+  if (POPOVER) ui.alternatives.showPopover();
+  else ui.alternatives.hidden = false;
+  placeNear(ui.alternatives, anchor);
+  (ui.alternativesList.querySelector('[aria-pressed="true"]') ?? ui.alternativesList.querySelector('button'))?.focus();
+}
+
+function alternativesOpen() {
+  return POPOVER ? ui.alternatives.matches(':popover-open') : !ui.alternatives.hidden;
+}
+
+function closeAlternatives() {
+  if (!alternativesOpen()) return;
+  if (POPOVER) ui.alternatives.hidePopover();
+  else {
+    ui.alternatives.hidden = true;
+    returnFocusFromAlternatives();
+  }
+}
+
+/** Closing (Escape, a tap outside) gives focus back to the symbol, unless the user already moved it elsewhere. */
+function returnFocusFromAlternatives() {
+  const anchor = state.alternativesAnchor;
+  const active = document.activeElement;
+  const lost = !active || active === document.body || ui.alternatives.contains(active);
+  if (anchor?.isConnected && lost && !alternativesOpen()) anchor.focus();
+}
+
+if (POPOVER) {
+  ui.alternatives.addEventListener('toggle', (e) => {
+    if (e.newState === 'closed') returnFocusFromAlternatives();
+  });
+} else {
+  // Without the Popover API (Safari < 17): the same light dismissal by hand.
+  ui.alternatives.removeAttribute('popover');
+  ui.alternatives.hidden = true;
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') closeAlternatives();
+  });
+  document.addEventListener('pointerdown', (e) => {
+    if (!ui.alternatives.contains(e.target)) closeAlternatives();
+  });
+}
+
+function placeNear(popover, anchor) {
+  const a = anchor.getBoundingClientRect();
+  const p = popover.getBoundingClientRect();
+  const margin = 8;
+  const left = Math.min(Math.max(margin, a.left + a.width / 2 - p.width / 2), innerWidth - p.width - margin);
+  const below = a.bottom + margin;
+  const top = below + p.height <= innerHeight - margin ? below : Math.max(margin, a.top - p.height - margin);
+  popover.style.left = `${left}px`;
+  popover.style.top = `${top}px`;
+}
+
+// ---- steps -----------------------------------------------------------------------------------------------
+
+ui.stepsPanel.addEventListener('toggle', renderStepsPanel);
+
+function renderStepsPanel() {
+  if (!ui.stepsPanel.open) return;
+  const result = state.result;
+  if (!result) {
+    ui.steps.replaceChildren(Object.assign(document.createElement('p'), {
+      className: 'muted', textContent: 'Write an expression to see how it is read, step by step.'}));
+    return;
+  }
+  renderSteps(ui.steps, result, openAlternatives);
+}
+
+// ---- copy ------------------------------------------------------------------------------------------------
+
+ui.copy.addEventListener('click', async () => {
+  const text = state.copyText;
+  if (!text) return;
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(text);
+    copied = true;
+  } catch {
+    copied = copyWithSelection(text);   // no Clipboard API on plain http, or permission refused
+  }
+  ui.copyStatus.textContent = copied ? `Copied “${text}”`
+    : 'Could not copy: select the result and copy it by hand.';
+  clearTimeout(state.copyTimer);
+  state.copyTimer = setTimeout(() => { ui.copyStatus.textContent = ''; }, COPY_CONFIRMATION_MS);
+});
+
+function copyWithSelection(text) {
+  const previous = document.activeElement;   // selecting the text moves focus; give it back afterwards
+  const area = document.createElement('textarea');
+  area.value = text;
+  area.readOnly = true;
+  area.className = 'offscreen';
+  document.body.append(area);
+  area.select();
+  let copied = false;
+  try {
+    copied = document.execCommand('copy');
+  } catch {
+    copied = false;
+  }
+  area.remove();
+  previous?.focus?.();
+  return copied;
+}
+
+// ---- start-up --------------------------------------------------------------------------------------------
+
+function setStatus(kind, text, fraction) {
+  ui.status.dataset.state = kind;
+  ui.statusText.textContent = text;
+  ui.progress.hidden = kind !== 'loading';
+  if (typeof fraction === 'number') ui.progress.value = fraction;
+  else ui.progress.removeAttribute('value');   // indeterminate
+}
+
+function showNotice(text) {
+  ui.notice.textContent = text;
+  ui.notice.hidden = false;
+}
+
+function showFatal(text) {
+  setStatus('error', 'Recognition unavailable');
+  showNotice(text);
+}
+
+async function startRuntime() {
+  setStatus('loading', 'Loading…');
+  let client;
+  try {
+    // Imported dynamically so the drawing surface works even when the runtime cannot load.
+    client = await import('./runtime-client.js');
+  } catch (err) {
+    showFatal(`The recognizer could not be loaded (${err?.message ?? err}). Reload the page to try again.`);
+    return;
+  }
+  // Chromium never gets here from file:// (it refuses module scripts there; index.html's fallback says so),
+  // but browsers that do run modules from file:// still cannot start the worker.
+  const fileProblem = client.detectFileProtocol();
+  if (fileProblem) {
+    showFatal(fileProblem);
+    return;
+  }
+  let info;
+  try {
+    state.runtime = client.createRuntime(
+      ({stage, message, fraction}) => setStatus('loading', message || stage, fraction));
+    info = await state.runtime.init();
+  } catch (err) {
+    showFatal(`Inkcalc could not start: ${err?.message ?? err}`);
+    return;
+  }
+  ui.versions.textContent = `App ${info.appVersion ?? '?'} · model ${info.modelVersion ?? 'none'}` +
+    `${info.backend ? ` · ${info.backend}` : ''}`;
+  state.canRecognize = Boolean(info.canRecognize);
+  updateToolbar();
+  if (!state.canRecognize) {
+    setStatus('error', 'Recognition unavailable');
+    showNotice(`Handwriting recognition is not available: ${info.reason || 'no reason was given'}`);
+    return;
+  }
+  setStatus('ready', 'Ready');
+  if (!ink.isEmpty) recognizeNow();   // strokes drawn while loading
+}
+
+updateToolbar();
+startRuntime();
