@@ -1,0 +1,390 @@
+"""A drawing in, the expression, its exact value and every intermediate step out.
+
+The orchestration of the whole pipeline, the same in the browser and in the CLI:
+
+    image ─► to_ink ─► segment ─► normalize_batch ─► classify (one batch) ─► split wide glyphs (one more
+    batch) ─► tokens ─► tree ─► exact value and steps
+
+``classify`` is injected — Keras in CPython, TF.js in the browser — and is called at most twice per
+:func:`recognize_batch`, however many images and symbols there are: per-call overhead, not arithmetic,
+dominates a small CNN.
+
+Errors: an image that cannot be used at all (:class:`~py_pipeline.errors.InputImageError`: wrong shape,
+absurd size) is *raised*, because there is no drawing to show and only the caller knows which file it was;
+a classifier that answers in the wrong shape raises :class:`~py_pipeline.errors.ModelError` (a setup fault,
+not the drawing's). Everything about the drawing itself — nothing drawn, an expression that does not parse,
+a division by zero — is *captured* in :attr:`Recognition.error`, with the recognised text, symbols and
+boxes still filled in so the person can see what was read and where the problem is.
+"""
+
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, ModelError
+from py_pipeline.evaluate import evaluate, steps
+from py_pipeline.expression import MAX_SYMBOLS, Symbol, parse, tokenize
+from py_pipeline.image_input import to_ink
+from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
+from py_pipeline.segment import segment, split_candidates
+from py_pipeline.symbols import CLASSES, to_ascii
+
+SPLIT_ACCEPT = 0.9
+"""A glyph is cut only if the classifier gives every part at least this probability, and either more than
+it gave the uncut glyph or the glyph is :data:`TWO_SYMBOLS_WIDE`: a cut must make the reading clearly
+better, never merely possible."""
+
+TWO_SYMBOLS_WIDE = 1.0
+"""A glyph at least this many symbol heights wide is wider than any one symbol but ``-`` and ``=``.
+
+For such a blob the classifier's confidence in the whole means little: measured on touching pairs drawn
+with the pen, the trained CNN read ``64`` as ``4`` at 0.9999 and ``77`` as ``7`` at 0.99999, while the two
+parts got 0.9999 each. So when the geometry already says "two", confident parts are enough. Narrower glyphs
+(a wide ``0`` whose halves the CNN reads as ``()`` at 0.9997) are cut only when the parts beat the whole."""
+
+WIDE_GAP = 1.0
+"""A horizontal gap wider than this many symbol heights separates two numbers (``1  2`` is not 12)."""
+
+_MULTIPLICATION_DOT = "×"
+"""What a dot floating at mid-height may mean instead of a decimal point (offered as an alternative)."""
+
+
+@dataclass(frozen=True)
+class RecognizedSymbol:
+    """One symbol as read, in reading order.
+
+    ``box`` is ``[x0, y0, x1, y1]`` in input-image pixels (end exclusive). ``source`` is ``"cnn"`` or
+    ``"geometry"``. ``alternatives`` are the next most likely readings, best first, as ``(char, p)`` pairs.
+    ``index`` and ``gap_before`` are what :func:`py_pipeline.expression.tokenize` reads.
+    """
+
+    char: str
+    confidence: float
+    box: list
+    source: str
+    alternatives: tuple
+    index: int
+    gap_before: bool = False
+
+    def to_dict(self):
+        return {
+            "char": self.char, "confidence": round(float(self.confidence), 6), "box": list(self.box),
+            "source": self.source, "gap_before": self.gap_before,
+            "alternatives": [{"char": c, "confidence": round(float(p), 6)} for c, p in self.alternatives],
+        }
+
+
+@dataclass
+class Recognition:
+    """Everything :func:`recognize` found out about one drawing.
+
+    Attributes
+    ----------
+    expression : str
+        ASCII text of the recognised symbols (``0-9 + - * / ( ) . =``), filled even when it does not parse.
+    value, decimal, display : str or None
+        ``"7/2"``, ``"3.5"``, ``"7/2 = 3.5"`` (see :meth:`py_pipeline.evaluate.Value.to_dict`); ``"true"`` /
+        ``"false"`` for an equation. None when there is an error.
+    error : InkcalcError or None
+        What went wrong; ``error.symbol_index`` points into ``symbols``.
+    symbols : list of RecognizedSymbol
+    tokens : list of dict
+    tree : dict or None
+    steps : list of str
+        The evaluation, one operation per line (``"3−1 = 2"``).
+    timings_ms : dict
+        Milliseconds per stage: input, segment, normalize, classify, parse, evaluate.
+    ink_mask : (M, N) ndarray of bool
+        The binarised drawing at working size (``mask_factor`` input pixels per mask pixel).
+    crops : (S, 28, 28) ndarray of float32
+        What the classifier reads for each symbol, ``crops[i]`` for ``symbols[i]`` (geometric symbols are
+        normalised too, for the step-by-step view, though the classifier never sees them).
+    mask_factor : int
+        Input pixels per ``ink_mask`` pixel along each axis.
+    """
+
+    expression: str = ""
+    value: str | None = None
+    decimal: str | None = None
+    display: str | None = None
+    error: InkcalcError | None = None
+    symbols: list = field(default_factory=list)
+    tokens: list = field(default_factory=list)
+    tree: dict | None = None
+    steps: list = field(default_factory=list)
+    timings_ms: dict = field(default_factory=dict)
+    ink_mask: np.ndarray = field(default=None, repr=False)
+    crops: np.ndarray = field(default=None, repr=False)
+    mask_factor: int = 1
+
+    def to_dict(self):
+        """The JSON result of ``docs/architecture.md`` (plus ``display`` and ``steps``)."""
+        boxes = [symbol.box for symbol in self.symbols]
+        return {
+            "expression": self.expression,
+            "value": self.value,
+            "decimal": self.decimal,
+            "display": self.display,
+            "error": None if self.error is None else self.error.to_dict(boxes),
+            "symbols": [symbol.to_dict() for symbol in self.symbols],
+            "tokens": list(self.tokens),
+            "tree": self.tree,
+            "steps": list(self.steps),
+            "timings_ms": {stage: round(ms, 3) for stage, ms in self.timings_ms.items()},
+        }
+
+
+def recognize(image, classify, *, top_k=3):
+    """Read and calculate one drawing.
+
+    Parameters
+    ----------
+    image : (M, N), (M, N, 3) or (M, N, 4) ndarray of uint8
+        The drawing: grey, RGB or RGBA (a transparent canvas works), any polarity. See
+        :func:`py_pipeline.image_input.to_ink`.
+    classify : callable
+        ``(K, 28, 28)`` float32 in [0, 1] → ``(K, len(CLASSES))`` probabilities in ``CLASSES`` order.
+    top_k : int
+        Readings listed per classified symbol: the chosen one plus ``top_k - 1`` alternatives.
+
+    Returns
+    -------
+    Recognition
+
+    Raises
+    ------
+    InputImageError
+        The image cannot be used at all (wrong shape or dtype, absurd size).
+    ModelError
+        ``classify`` returned something other than one probability row per crop.
+    """
+    return recognize_batch([image], classify, top_k=top_k)[0]
+
+
+def recognize_batch(images, classify, *, top_k=3):
+    """:func:`recognize` for many drawings with two ``classify`` calls in all.
+
+    Every image is converted and segmented first; then the crops of all images go to ``classify`` in one
+    call, and the candidate parts of all too-wide glyphs in one more. Each result's ``classify`` timing is
+    its share of the calls, in proportion to its crops.
+
+    Raises the same errors as :func:`recognize`, before ``classify`` is ever called.
+    """
+    if top_k < 1:
+        raise ValueError(f"top_k must be at least 1, got {top_k}")
+    drawings = [_Drawing(image) for image in images]
+
+    pending = [d for d in drawings if d.error is None]
+    probabilities = _classify_all(classify, [d.glyph_crops for d in pending], pending)
+    for drawing, rows in zip(pending, probabilities):
+        drawing.glyph_probabilities = rows
+
+    for drawing in pending:
+        drawing.propose_splits()
+    part_probabilities = _classify_all(classify, [d.part_crops for d in pending], pending)
+    for drawing, rows in zip(pending, part_probabilities):
+        drawing.part_probabilities = rows
+
+    return [drawing.finish(top_k) for drawing in drawings]
+
+
+class _Drawing:
+    """One image's way through the pipeline; the classifier calls happen outside, for all images at once."""
+
+    def __init__(self, image):
+        """Ink, segments and normalised glyph crops (raises InputImageError for an unusable image)."""
+        self.timings = {"input": 0.0, "segment": 0.0, "normalize": 0.0, "classify": 0.0, "parse": 0.0,
+                        "evaluate": 0.0}
+        self.error = None
+        self.part_crops = np.zeros((0, SIZE, SIZE), dtype=np.float32)
+        self.splits = {}
+
+        start = time.perf_counter()
+        self.ink_image = to_ink(image)
+        self._lap("input", start)
+
+        start = time.perf_counter()
+        self.segmentation = segment(self.ink_image.ink)
+        self._lap("segment", start)
+
+        segments = self.segmentation.segments
+        self.glyphs = [i for i, s in enumerate(segments) if s.kind == "glyph"]
+        marks = len(segments) or self.segmentation.component_count  # not grouped when far too many
+        if marks > MAX_SYMBOLS:
+            self.error = ExpressionError(
+                f"too many separate marks: {marks}; one expression may have at most {MAX_SYMBOLS} "
+                "symbols. Is this a photo of a whole page? Crop it to the expression.")
+        elif not segments:
+            self.error = EmptyDrawingError(
+                "Nothing was drawn (or only specks too small to be a symbol): write an expression such as 12+7.")
+
+        start = time.perf_counter()
+        if self.error is None:
+            self.glyph_crops = normalize_batch([segments[i].ink for i in self.glyphs])
+        else:
+            self.glyph_crops = np.zeros((0, SIZE, SIZE), dtype=np.float32)
+        self._lap("normalize", start)
+
+    def propose_splits(self):
+        """Crops of every part between candidate cuts of each glyph too wide to be one symbol."""
+        start = time.perf_counter()
+        segmentation = self.segmentation
+        inks = []
+        for position, index in enumerate(self.glyphs):
+            seg = segmentation.segments[index]
+            cuts = split_candidates(seg, segmentation.stroke_width, segmentation.symbol_height)
+            if not cuts:
+                continue
+            bounds = [0] + cuts + [seg.ink.shape[1]]
+            parts = {}
+            for a, b in itertools.combinations(range(len(bounds)), 2):
+                if (a, b) == (0, len(bounds) - 1):
+                    continue  # the whole glyph, classified already
+                part = np.zeros_like(seg.ink)
+                part[:, bounds[a]:bounds[b]] = seg.ink[:, bounds[a]:bounds[b]]
+                if part.max() > 0:  # a part without ink makes its whole partition impossible
+                    parts[(a, b)] = (len(inks), part, _ink_box(part, seg.origin))
+                    inks.append(part)
+            self.splits[position] = (bounds, parts)
+        self.part_crops = normalize_batch(inks) if inks else np.zeros((0, SIZE, SIZE), dtype=np.float32)
+        self._lap("normalize", start)
+
+    def finish(self, top_k):
+        """Symbols, text, tokens, tree, value and steps; errors about the drawing are captured."""
+        result = Recognition(timings_ms=self.timings, ink_mask=self.segmentation.mask,
+                             mask_factor=self.ink_image.factor,
+                             crops=np.zeros((0, SIZE, SIZE), dtype=np.float32))
+        if self.error is not None:
+            result.error = self.error
+            return result
+
+        start = time.perf_counter()
+        symbols, crops = self._symbols(top_k)
+        self._lap("normalize", start)  # all but the geometric symbols' crops were made before classifying
+        result.symbols = symbols
+        result.expression = "".join(to_ascii(s.char) for s in symbols)
+        result.crops = np.stack(crops) if crops else result.crops
+
+        start = time.perf_counter()
+        try:
+            tokens = tokenize(Symbol(s.char, s.index, s.gap_before) for s in symbols)
+            result.tokens = [token.to_dict() for token in tokens]
+            tree = parse(tokens)
+            result.tree = tree.to_dict()
+        except InkcalcError as error:
+            result.error = error
+            return result
+        finally:
+            self._lap("parse", start)
+
+        start = time.perf_counter()
+        try:
+            value = evaluate(tree).to_dict()
+            result.steps = steps(tree)
+            result.value, result.decimal, result.display = value["value"], value["decimal"], value["display"]
+        except InkcalcError as error:
+            result.error = error
+        finally:
+            self._lap("evaluate", start)
+        return result
+
+    def _symbols(self, top_k):
+        """Recognised symbols in reading order, and the 28×28 crop of each."""
+        segmentation = self.segmentation
+        wide_gap = WIDE_GAP * segmentation.symbol_height
+        glyph_position = {index: position for position, index in enumerate(self.glyphs)}
+        symbols, crops = [], []
+
+        def add(char, confidence, box, source, alternatives, crop, gap_before):
+            symbols.append(RecognizedSymbol(
+                char=char, confidence=float(confidence), box=self.ink_image.box_to_input(box), source=source,
+                alternatives=tuple(alternatives), index=len(symbols), gap_before=gap_before))
+            crops.append(crop)
+
+        for index, seg in enumerate(segmentation.segments):
+            gap_before = seg.gap_before is not None and seg.gap_before > wide_gap
+            if seg.kind != "glyph":
+                alternatives = []
+                if seg.kind == "." and seg.confidence < 1.0:
+                    alternatives = [(_MULTIPLICATION_DOT, 1.0 - seg.confidence)]
+                add(seg.kind, seg.confidence, seg.box, "geometry", alternatives, normalize_to_mnist(seg.ink),
+                    gap_before)
+                continue
+            position = glyph_position[index]
+            for k, (crop, box, row) in enumerate(self._glyph_parts(position, seg)):
+                ranked = np.argsort(-row, kind="stable")[:top_k]
+                alternatives = [(CLASSES[c], float(row[c])) for c in ranked[1:]]
+                add(CLASSES[ranked[0]], row[ranked[0]], box, "cnn", alternatives, crop, gap_before and k == 0)
+        return symbols, crops
+
+    def _glyph_parts(self, position, seg):
+        """``(crop, working box, probabilities)`` of the glyph, or of its parts when a cut is accepted."""
+        whole = (self.glyph_crops[position], seg.box, self.glyph_probabilities[position])
+        if position not in self.splits:
+            return [whole]
+        bounds, parts = self.splits[position]
+        height = self.segmentation.symbol_height
+        whole_confidence = float(whole[2].max())
+        two_or_more = _is_wide(seg.box, height)
+        best, best_rank = None, None
+        inner = range(1, len(bounds) - 1)
+        for count in range(1, len(bounds) - 1):
+            for chosen in itertools.combinations(inner, count):
+                edges = (0, *chosen, len(bounds) - 1)
+                pieces = list(zip(edges, edges[1:]))
+                if not all(piece in parts for piece in pieces):
+                    continue
+                score = min(float(self.part_probabilities[parts[piece][0]].max()) for piece in pieces)
+                if score < SPLIT_ACCEPT or not (two_or_more or score > whole_confidence):
+                    continue
+                # Prefer partitions with no part still too wide for one symbol, then the surest, then fewer.
+                still_wide = sum(_is_wide(parts[piece][2], height) for piece in pieces)
+                rank = (-still_wide, score, -count)
+                if best_rank is None or rank > best_rank:
+                    best, best_rank = pieces, rank
+        if best is None:
+            return [whole]
+        return [(self.part_crops[number], box, self.part_probabilities[number])
+                for number, _, box in (parts[piece] for piece in best)]
+
+    def _lap(self, stage, start):
+        self.timings[stage] += (time.perf_counter() - start) * 1000.0
+
+
+def _is_wide(box, symbol_height):
+    """Whether a box is :data:`TWO_SYMBOLS_WIDE`: at least that many times wider than a symbol is tall."""
+    x0, y0, x1, y1 = box
+    return x1 - x0 >= TWO_SYMBOLS_WIDE * max(y1 - y0, symbol_height)
+
+
+def _ink_box(ink, origin):
+    """Tight ``(x0, y0, x1, y1)`` of the ink (> 0) in working pixels; ``ink`` has some."""
+    rows = np.flatnonzero(ink.max(axis=1) > 0)
+    cols = np.flatnonzero(ink.max(axis=0) > 0)
+    x, y = origin
+    return (x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1)
+
+
+def _classify_all(classify, batches, drawings):
+    """Call ``classify`` once on all crops of all drawings; split the rows back; charge the time by share."""
+    counts = [len(batch) for batch in batches]
+    total = sum(counts)
+    if total == 0:
+        return [np.zeros((0, len(CLASSES)), dtype=np.float32) for _ in batches]
+    crops = np.concatenate(batches).astype(np.float32, copy=False)
+    start = time.perf_counter()
+    probabilities = np.asarray(classify(crops), dtype=np.float32)
+    elapsed = (time.perf_counter() - start) * 1000.0
+    if probabilities.shape != (total, len(CLASSES)):
+        raise ModelError(
+            f"the classifier returned shape {probabilities.shape} for {total} crops; expected "
+            f"({total}, {len(CLASSES)}) probabilities in the order of py_pipeline.symbols.CLASSES. "
+            "Is the model trained on this class list?")
+    if not np.isfinite(probabilities).all():
+        raise ModelError("the classifier returned NaN or infinite probabilities; the model file may be damaged.")
+    rows = np.split(probabilities, np.cumsum(counts)[:-1])
+    for drawing, count in zip(drawings, counts):
+        drawing.timings["classify"] += elapsed * count / total
+    return rows

@@ -1,0 +1,560 @@
+"""Cut a one-line drawing into symbols, and recognise the symbols whose meaning is their layout.
+
+The stages, each relative to the drawing itself so that the same code works on a 60 × 200 canvas and on a
+4000 × 3000 photo:
+
+1. binarise with Otsu's threshold plus hysteresis (never a fixed level: a faint downscaled stroke and a
+   saturated canvas stroke must both survive);
+2. estimate the pen's stroke width from the distance to paper along the skeleton;
+3. label connected components and drop specks much smaller than a dot the pen would leave;
+4. group the pieces of one symbol: strokes of a ``+``, ``×``, ``4`` or ``5`` that do not touch (they
+   overlap heavily in x and are close), the two bars of ``=``, the bar and two dots of ``÷``;
+5. order the groups left to right and decide their kind: ``"glyph"`` for the classifier, or ``=``, ``÷``,
+   ``.`` from geometry alone (a 28 × 28 crop normalised to a fixed size loses exactly what tells a ``.``
+   from an ``o`` or a ``=`` from a ``2``).
+
+:func:`split_candidates` proposes where to cut a glyph that is much wider than a symbol (two digits drawn
+without lifting the pen); the recognizer decides with the classifier whether to cut.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage as ndi
+from scipy.signal import find_peaks
+from skimage.filters import threshold_otsu
+from skimage.measure import label
+from skimage.morphology import skeletonize
+
+MIN_CONTRAST = 0.1
+"""Least ink intensity that counts as a drawing at all: below it the canvas is blank (or only sensor noise).
+
+This is not the binarisation threshold (that is Otsu's, relative to the drawing); it only stops Otsu from
+splitting pure noise into "ink" and "paper"."""
+
+SPECK_FRACTION = 0.25
+"""A component is a speck when its area is below this fraction of a dot the pen leaves (π w² / 4)."""
+
+DOT_SIZE = 2.5
+"""A component no larger than this many stroke widths either way (and small beside the symbols) is a dot…"""
+
+DOT_ELONGATION = 1.8
+"""…if it is also round: its long axis at most this many times its short one. A short stroke of a broken
+``×`` is as small as a dot, but elongated."""
+
+BAR_ASPECT = 2.0
+"""A component at least this many times wider than high (and only a few strokes high) is a bar: ``-``."""
+
+MERGE_OVERLAP = 0.5
+"""Strokes whose x-ranges overlap by at least this fraction of the narrower one may belong to one symbol."""
+
+MERGE_GAP = 0.75
+"""…provided the vertical gap between them is at most this fraction of the symbol height."""
+
+BASELINE = 0.6
+"""A dot whose centre lies below this fraction of the line's height (0 top, 1 bottom) sits on the baseline."""
+
+SPLIT_WIDTH = 0.75
+"""A glyph at least this many symbol heights wide may be two symbols drawn touching (``12`` is ~0.8)."""
+
+SPLIT_PROMINENCE = 0.1
+"""How much a junction's score must stand above the columns on both sides of it, see split_candidates."""
+
+MAX_COMPONENTS = 2000
+"""Most connected components grouped into symbols. An expression has at most a few hundred; beyond this the
+image is a page or noise, and grouping it would cost seconds for nothing."""
+
+MAX_CUTS = 3
+"""Most cut columns proposed for one glyph: with the parts between them, at most 10 crops to classify."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One symbol's worth of ink, in reading order.
+
+    Attributes
+    ----------
+    box : tuple of int
+        ``(x0, y0, x1, y1)`` in working-image pixels, end exclusive: the tight box of the group's ink.
+    ink : (h, w) ndarray of float32
+        The group's ink alone (other symbols' ink in the same box is removed), anti-aliased edge included,
+        with one pixel of margin around ``box`` where the image allows.
+    origin : tuple of int
+        ``(x, y)`` of ``ink[0, 0]`` in the working image.
+    kind : str
+        ``"glyph"`` (to be classified), or ``"="``, ``"÷"``, ``"."`` decided by geometry.
+    confidence : float
+        How sure the geometry is of ``kind``; 1.0 for glyphs (the classifier decides those). A dot that
+        floats at mid-height is still a ``.`` but only at 0.5: it may be a multiplication dot.
+    gap_before : float or None
+        Horizontal gap in working pixels from the previous segment's right edge to this one's left edge
+        (negative when they overlap); ``None`` for the first segment.
+    n_components : int
+        Connected components grouped into this segment.
+    """
+
+    box: tuple
+    ink: np.ndarray
+    origin: tuple
+    kind: str
+    confidence: float
+    gap_before: float | None
+    n_components: int
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Segments of a drawing plus the measurements later stages scale by.
+
+    Attributes
+    ----------
+    segments : list of Segment
+        In reading order (left to right).
+    mask : (M, N) ndarray of bool
+        The binarised ink with specks removed: what the segments were cut from.
+    stroke_width : float
+        The pen's diameter in working pixels (0 when nothing was drawn).
+    symbol_height : float
+        Typical height of a symbol on this line in working pixels (0 when nothing was drawn).
+    component_count : int
+        Connected components left after speck removal. Above :data:`MAX_COMPONENTS` the image is not
+        segmented at all (``segments`` is empty): it is a page of text or noise, not one expression.
+    """
+
+    segments: list
+    mask: np.ndarray
+    stroke_width: float
+    symbol_height: float
+    component_count: int
+
+
+def segment(ink):
+    """Cut an ink image into symbols in reading order.
+
+    Parameters
+    ----------
+    ink : (M, N) ndarray of float
+        Ink intensity, 0 paper and 1 full ink (see :func:`py_pipeline.image_input.to_ink`).
+
+    Returns
+    -------
+    Segmentation
+        With no segments when the canvas is empty, uniform, or holds only specks.
+    """
+    ink = np.asarray(ink, dtype=np.float32)
+    if ink.ndim != 2:
+        raise ValueError(f"segment expects a 2-D ink image, got shape {ink.shape}")
+    empty = Segmentation(segments=[], mask=np.zeros(ink.shape, dtype=bool), stroke_width=0.0, symbol_height=0.0,
+                         component_count=0)
+    labels, count = _hysteresis_labels(ink)
+    if count == 0:
+        return empty
+    # Everything below runs on the inked region only (plus a pixel of paper): a canvas is mostly margin.
+    rows, cols = np.flatnonzero(labels.any(axis=1)), np.flatnonzero(labels.any(axis=0))
+    top, left = max(int(rows[0]) - 1, 0), max(int(cols[0]) - 1, 0)
+    window = np.s_[top:int(rows[-1]) + 2, left:int(cols[-1]) + 2]
+    labels, region_ink = labels[window], ink[window]
+
+    stroke_width = estimate_stroke_width(labels > 0)
+    labels, count = _keep_labels(labels, count, _areas(labels, count) >= _speck_area(stroke_width))
+    mask = np.zeros(ink.shape, dtype=bool)
+    mask[window] = labels > 0
+    if count == 0 or count > MAX_COMPONENTS:
+        return Segmentation(segments=[], mask=mask, stroke_width=stroke_width, symbol_height=0.0,
+                            component_count=count)
+
+    parts = _components(labels, count)
+    symbol_height = _symbol_height(parts, stroke_width)
+    _classify_shapes(parts, labels, stroke_width, symbol_height)
+    groups = _group(parts, symbol_height)
+    band = _line_band(parts)
+    segments = _segments(groups, parts, labels, region_ink, band, offset=(left, top))
+    return Segmentation(segments=segments, mask=mask, stroke_width=stroke_width, symbol_height=symbol_height,
+                        component_count=count)
+
+
+def binarize(ink):
+    """Ink → bool mask: Otsu's threshold, extended by hysteresis down to half of it.
+
+    Parameters
+    ----------
+    ink : (M, N) ndarray of float
+
+    Returns
+    -------
+    mask : (M, N) ndarray of bool
+
+    Notes
+    -----
+    Hysteresis keeps the faint joints of a stroke (where a quick pen movement left less ink, or where
+    downscaling averaged a thin stroke with paper) attached to the stroke, without admitting faint
+    smudges that touch no real stroke.
+    """
+    return _hysteresis_labels(ink)[0] > 0
+
+
+def _hysteresis_labels(ink):
+    """Connected components (8-connected) of :func:`binarize`'s mask, labelled 1..count.
+
+    The components of the low-threshold mask that hold at least one pixel above the high threshold are
+    exactly the components of the hysteresis mask, so one labelling serves both.
+    """
+    if ink.size == 0 or float(ink.max()) - float(ink.min()) < MIN_CONTRAST:
+        return np.zeros(ink.shape, dtype=np.int32), 0
+    high = _otsu(ink)
+    labels, count = label(ink > high / 2, connectivity=2, return_num=True)
+    keep = np.zeros(count + 1, dtype=bool)
+    keep[labels[ink > high]] = True
+    return _keep_labels(labels, count, keep)
+
+
+def _otsu(ink):
+    """Otsu's threshold of ink in [0, 1], from a 256-level histogram counted with ``bincount``.
+
+    The same threshold ``threshold_otsu`` finds with 256 bins, without ``np.histogram``'s general path,
+    which costs more than the rest of the binarisation.
+    """
+    levels = np.rint(np.clip(ink, 0.0, 1.0) * 255).astype(np.uint8)
+    counts = np.bincount(levels.ravel(), minlength=256)
+    return threshold_otsu(hist=(counts, np.arange(256) / 255.0))
+
+
+def estimate_stroke_width(mask):
+    """The pen's diameter in pixels: twice the median distance-to-paper along the skeleton.
+
+    Parameters
+    ----------
+    mask : (M, N) ndarray of bool
+
+    Returns
+    -------
+    width : float
+        At least 1.
+
+    Notes
+    -----
+    On the skeleton, the distance to the nearest paper pixel is half the local stroke thickness; the
+    median ignores junctions (thicker) and stroke ends (thinner). The distance is the mean of the
+    chessboard and the city-block distances — one under-, the other over-estimates the Euclidean
+    distance across a diagonal stroke, their mean is within a pixel of it — because those two chamfer
+    transforms cost a fifth of the exact Euclidean one, the most expensive step of segmentation otherwise.
+    """
+    skeleton = skeletonize(mask)
+    if not skeleton.any():
+        return 1.0
+    chessboard = ndi.distance_transform_cdt(mask, metric="chessboard")[skeleton]
+    city_block = ndi.distance_transform_cdt(mask, metric="taxicab")[skeleton]
+    return max(1.0, float(np.median(chessboard + city_block)))
+
+
+def split_candidates(segment, stroke_width, symbol_height=None):
+    """Columns where a glyph that is too wide for one symbol could be cut into two (or more) symbols.
+
+    Parameters
+    ----------
+    segment : Segment
+    stroke_width : float
+        Pen diameter in working pixels.
+    symbol_height : float, optional
+        Typical symbol height on the line; defaults to the segment's own height.
+
+    Returns
+    -------
+    cuts : list of int
+        Column indices into ``segment.ink`` (sorted, at most :data:`MAX_CUTS`), away from the edges. Empty
+        when the glyph is not wide enough to be two symbols.
+
+    Notes
+    -----
+    Two symbols drawn without lifting the pen meet in one of two ways, and each leaves its own trace:
+
+    * through a thin stroke (``12``, ``-1``): the column projection (ink per column) dips there;
+    * side by side, touching (``00``, ``23``): the projection does not dip (two walls meet), but the outline
+      does — the top contour sags and the bottom contour rises between the two humps.
+
+    Both kinds of column are proposed, best first; they are only proposals (a ``+`` dips too). The recognizer
+    accepts a cut only when the classifier is confident about every part.
+    """
+    if segment.kind != "glyph":
+        return []
+    x0, y0, x1, y1 = segment.box
+    width, height = x1 - x0, y1 - y0
+    if width < SPLIT_WIDTH * max(height, symbol_height or 0):
+        return []
+    left, top = x0 - segment.origin[0], y0 - segment.origin[1]
+    inked = segment.ink[top:top + height, left:left + width] > 0.5
+    span = max(1, int(round(stroke_width / 2)))
+    window = np.ones(span) / span  # smooths the pixel steps of the outline, keeps a junction's peak
+
+    projection = inked.sum(axis=0)
+    has_ink = inked.any(axis=0)
+    first = np.where(has_ink, inked.argmax(axis=0), height)
+    last = np.where(has_ink, height - 1 - inked[::-1].argmax(axis=0), -1)
+    paper_around = np.convolve((first + (height - 1 - last)).astype(np.float64), window, mode="same")
+
+    # Both scores are 0 for an ordinary column and approach 1 at a likely junction: one stroke's worth of
+    # ink or less in the column, or paper filling most of the column above and below the ink.
+    thin = np.clip(1.0 - projection / (2.0 * stroke_width), 0.0, 1.0)
+    sag = np.minimum(paper_around / height, 1.0)
+    score = np.maximum(thin, sag)
+
+    # A junction is a peak standing out on both sides (a hump of ink left and right of it): the arm of a
+    # "+" is a plateau reaching the edge, and has no prominence.
+    peaks, found = find_peaks(np.pad(score, 1), prominence=SPLIT_PROMINENCE)
+    peaks -= 1
+    margin = max(int(round(stroke_width)), int(0.15 * width))
+    cuts = []
+    for i in np.argsort(-found["prominences"], kind="stable"):
+        column = int(peaks[i])
+        inside = margin <= column < width - margin
+        if inside and all(abs(column - other) >= 2 * stroke_width for other in cuts):
+            cuts.append(column)
+        if len(cuts) == MAX_CUTS:
+            break
+    return sorted(cut + left for cut in cuts)
+
+
+@dataclass
+class _Part:
+    """One connected component's geometry (working pixels, end exclusive)."""
+
+    label: int
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    area: int
+    shape: str = "stroke"  # "stroke", "bar" or "dot"
+
+    @property
+    def width(self):
+        return self.x1 - self.x0
+
+    @property
+    def height(self):
+        return self.y1 - self.y0
+
+    @property
+    def cx(self):
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self):
+        return (self.y0 + self.y1) / 2
+
+
+def _speck_area(stroke_width):
+    """Area below which a component is a speck: a fraction of the dot the pen leaves."""
+    return SPECK_FRACTION * np.pi * stroke_width ** 2 / 4
+
+
+def _areas(labels, count):
+    """Pixel count of each label 0..count."""
+    return np.bincount(labels.ravel(), minlength=count + 1)
+
+
+def _keep_labels(labels, count, keep):
+    """Only the labels where ``keep`` (indexed by label) holds, renumbered 1..n; returns ``(labels, n)``."""
+    keep = keep.copy()
+    keep[0] = False
+    kept = int(keep.sum())
+    if kept == count:
+        return labels, count
+    new_ids = np.zeros(count + 1, dtype=labels.dtype)
+    new_ids[keep] = np.arange(1, kept + 1)
+    return new_ids[labels], kept
+
+
+def _components(labels, count):
+    """Bounding boxes and areas of labels 1..count."""
+    areas = _areas(labels, count)
+    parts = []
+    for index, found in enumerate(ndi.find_objects(labels, max_label=count), start=1):
+        rows, cols = found
+        parts.append(_Part(index, cols.start, rows.start, cols.stop, rows.stop, int(areas[index])))
+    return parts
+
+
+def _symbol_height(parts, stroke_width):
+    """Typical symbol height: median height of the tall components (dots, bars and stroke pieces left out).
+
+    Only components at least half as tall as the tallest count, so that the short pieces of a multi-stroke
+    ``+`` or ``×`` do not drag the estimate down when the line has few symbols.
+    """
+    dot = DOT_SIZE * stroke_width
+    tall = [p.height for p in parts if p.height > dot and p.height * BAR_ASPECT > p.width]
+    if tall:
+        return float(np.median([h for h in tall if h >= 0.5 * max(tall)]))
+    return float(max(max(p.width for p in parts), 4 * stroke_width))
+
+
+def _classify_shapes(parts, labels, stroke_width, symbol_height):
+    """Mark each component as a dot, a bar or an ordinary stroke, in place."""
+    dot = DOT_SIZE * stroke_width
+    for p in parts:
+        small = max(p.width, p.height) <= min(dot, 0.5 * symbol_height)
+        if small and _elongation(labels[p.y0:p.y1, p.x0:p.x1] == p.label) <= DOT_ELONGATION:
+            p.shape = "dot"
+        elif p.width >= BAR_ASPECT * p.height and p.height <= max(3 * stroke_width, 0.35 * symbol_height):
+            p.shape = "bar"
+
+
+def _elongation(blob):
+    """Ratio of the long to the short axis of a blob (``(h, w)`` bool), from its second moments."""
+    ys, xs = np.nonzero(blob)
+    if ys.size < 3:
+        return 1.0
+    covariance = np.cov(np.vstack([xs, ys]).astype(np.float64)) + np.eye(2) / 12  # a pixel has extent
+    small, large = np.linalg.eigvalsh(covariance)
+    return float(np.sqrt(large / small))
+
+
+def _group(parts, symbol_height):
+    """Partition component indices into symbols (lists of indices into ``parts``)."""
+    parent = list(range(len(parts)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # Sweep left to right: only strokes whose x-ranges overlap can be pieces of one symbol.
+    strokes = sorted((i for i, p in enumerate(parts) if p.shape != "dot"), key=lambda i: parts[i].x0)
+    for a_pos, a in enumerate(strokes):
+        for b in strokes[a_pos + 1:]:
+            if parts[b].x0 >= parts[a].x1:
+                break
+            if _same_symbol(parts[a], parts[b], symbol_height):
+                parent[find(a)] = find(b)
+
+    for bar, dots in _division_signs(parts, strokes, find):
+        for d in dots:
+            parent[find(d)] = find(bar)
+
+    groups = {}
+    for i in range(len(parts)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def _same_symbol(a, b, symbol_height):
+    """Whether two non-dot strokes are pieces of one symbol: heavy x-overlap, close, not two side-by-side."""
+    overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+    if overlap < MERGE_OVERLAP * min(a.width, b.width):
+        return False
+    vertical_gap = max(a.y0, b.y0) - min(a.y1, b.y1)  # negative when they overlap vertically
+    if vertical_gap > MERGE_GAP * symbol_height:
+        return False
+    # Two tall strokes standing side by side at the same height are two symbols (a slanted "17"), not one.
+    both_tall = min(a.height, b.height) >= 0.6 * symbol_height
+    return not (both_tall and -vertical_gap >= 0.5 * min(a.height, b.height))
+
+
+def _division_signs(parts, strokes, find):
+    """Bars standing alone with a dot centred above and one below: ``(bar index, [dot, dot])`` pairs."""
+    alone = {}
+    for i in strokes:
+        alone.setdefault(find(i), []).append(i)
+    dots = [i for i, p in enumerate(parts) if p.shape == "dot"]
+    taken = set()
+    signs = []
+    for members in alone.values():
+        if len(members) != 1 or parts[members[0]].shape != "bar":
+            continue
+        bar = parts[members[0]]
+        reach = max(bar.width, 3 * bar.height)
+        inner_x0, inner_x1 = bar.x0 + 0.2 * bar.width, bar.x1 - 0.2 * bar.width
+        above, below = [], []
+        for d in dots:
+            dot = parts[d]
+            if d in taken or not inner_x0 <= dot.cx <= inner_x1:
+                continue
+            if 0 <= bar.y0 - dot.y1 <= reach:
+                above.append((bar.y0 - dot.y1, d))
+            elif 0 <= dot.y0 - bar.y1 <= reach:
+                below.append((dot.y0 - bar.y1, d))
+        if above and below:
+            pair = [min(above)[1], min(below)[1]]
+            taken.update(pair)
+            signs.append((members[0], pair))
+    return signs
+
+
+def _line_band(parts):
+    """``(top, bottom)`` of the line: median top and bottom of the ordinary strokes (None if there are none)."""
+    strokes = [p for p in parts if p.shape == "stroke"]
+    if not strokes:
+        return None
+    return float(np.median([p.y0 for p in strokes])), float(np.median([p.y1 for p in strokes]))
+
+
+def _kind(members, parts, band):
+    """Geometric kind of a group and how sure the geometry is."""
+    shapes = sorted(parts[i].shape for i in members)
+    if shapes == ["dot"]:
+        dot = parts[members[0]]
+        if band is None or band[1] <= band[0]:
+            return ".", 1.0
+        position = (dot.cy - band[0]) / (band[1] - band[0])
+        return ".", 1.0 if position >= BASELINE else 0.5
+    if shapes == ["bar", "dot", "dot"]:
+        return "÷", 1.0
+    if shapes == ["bar", "bar"]:
+        a, b = (parts[i] for i in members)
+        similar = min(a.width, b.width) >= 0.4 * max(a.width, b.width)
+        stacked = max(a.y0, b.y0) >= min(a.y1, b.y1)
+        if similar and stacked:
+            return "=", 1.0
+    return "glyph", 1.0
+
+
+def _segments(groups, parts, labels, ink, band, offset):
+    """Segments for the groups, in reading order (by the horizontal centre of each group's box).
+
+    ``labels`` and ``ink`` cover a window of the image whose top-left corner is at ``offset`` (x, y); the
+    segments' boxes and origins are in the whole image.
+    """
+    dx, dy = offset
+    boxes = []
+    for members in groups:
+        x0 = min(parts[i].x0 for i in members)
+        y0 = min(parts[i].y0 for i in members)
+        x1 = max(parts[i].x1 for i in members)
+        y1 = max(parts[i].y1 for i in members)
+        boxes.append((x0, y0, x1, y1))
+    order = sorted(range(len(groups)), key=lambda g: ((boxes[g][0] + boxes[g][2]) / 2, boxes[g][0]))
+
+    segments = []
+    previous_right = None
+    for g in order:
+        members = groups[g]
+        box = boxes[g]
+        crop, origin = _group_ink(ink, labels, [parts[i].label for i in members], box)
+        kind, confidence = _kind(members, parts, band)
+        segments.append(Segment(
+            box=(int(box[0]) + dx, int(box[1]) + dy, int(box[2]) + dx, int(box[3]) + dy), ink=crop,
+            origin=(origin[0] + dx, origin[1] + dy), kind=kind, confidence=confidence,
+            gap_before=None if previous_right is None else float(box[0] - previous_right),
+            n_components=len(members),
+        ))
+        previous_right = box[2] if previous_right is None else max(previous_right, box[2])
+    return segments
+
+
+def _group_ink(ink, labels, group_labels, box):
+    """The group's ink in its box plus a one-pixel margin, with the anti-aliased fringe, others' ink removed.
+
+    The mask came from a threshold, so it misses the faint outer edge of each stroke; the classifier was
+    trained on whole anti-aliased strokes, so the crop keeps the pixels one step outside the mask too.
+    """
+    height, width = ink.shape
+    x0, y0 = max(box[0] - 1, 0), max(box[1] - 1, 0)
+    x1, y1 = min(box[2] + 1, width), min(box[3] + 1, height)
+    window = labels[y0:y1, x0:x1]
+    wanted = np.zeros(int(window.max()) + 1, dtype=bool)
+    wanted[[g for g in group_labels if g < wanted.size]] = True
+    own = wanted[window]
+    others = (window > 0) & ~own
+    keep = ndi.binary_dilation(own, structure=np.ones((3, 3), dtype=bool)) & ~others
+    return np.where(keep, ink[y0:y1, x0:x1], 0.0).astype(np.float32), (x0, y0)

@@ -1,0 +1,147 @@
+"""Test drawings: expressions drawn stroke by stroke with the round pen, with the box of every symbol known.
+
+Each symbol is a list of strokes in a unit cell (x across the symbol's cell, 0..1 of its width; y down the
+line, 0..1 of the line height), the way a person would draw it on the canvas. :func:`draw` lays symbols out
+left to right, renders every symbol on its own with :mod:`training.pen` (so its true ink box is measured,
+not guessed) and paints them onto one canvas.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from training.pen import draw_polyline, to_rgba_png_array
+
+
+def _arc(cx, cy, rx, ry, start, stop, n=24):
+    """Points on an elliptical arc, angles in degrees (0 = right, 90 = down)."""
+    angles = np.radians(np.linspace(start, stop, n))
+    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in angles]
+
+
+# Symbol name → (cell width in line heights, strokes in unit-cell coordinates).
+SYMBOLS = {
+    "0": (0.6, [_arc(0.5, 0.5, 0.42, 0.46, -90, 270, 40)]),
+    "1": (0.3, [[(0.25, 0.2), (0.5, 0.04), (0.5, 0.96)]]),
+    "2": (0.6, [_arc(0.5, 0.3, 0.4, 0.26, 190, 380, 16) + [(0.1, 0.96), (0.92, 0.96)]]),
+    "3": (0.6, [_arc(0.45, 0.27, 0.38, 0.23, 200, 450, 16) + _arc(0.45, 0.73, 0.42, 0.23, 270, 520, 16)]),
+    "4": (0.6, [[(0.55, 0.04), (0.08, 0.64), (0.92, 0.64)], [(0.7, 0.3), (0.7, 0.96)]]),
+    "5": (0.6, [[(0.85, 0.04), (0.2, 0.04), (0.15, 0.45)] + _arc(0.48, 0.68, 0.38, 0.28, 235, 500, 18)]),
+    "6": (0.6, [[(0.78, 0.04), (0.4, 0.3)] + _arc(0.5, 0.7, 0.38, 0.26, 200, 560, 30)]),
+    "7": (0.6, [[(0.08, 0.06), (0.92, 0.06), (0.4, 0.96)]]),
+    "8": (0.6, [_arc(0.5, 0.27, 0.3, 0.23, 90, 450, 24), _arc(0.5, 0.73, 0.4, 0.23, -90, 270, 24)]),
+    "9": (0.6, [_arc(0.5, 0.3, 0.38, 0.26, 0, 360, 30), [(0.88, 0.3), (0.8, 0.96)]]),
+    "+": (0.6, [[(0.08, 0.5), (0.92, 0.5)], [(0.5, 0.12), (0.5, 0.88)]]),
+    "-": (0.6, [[(0.1, 0.5), (0.9, 0.5)]]),
+    "×": (0.6, [[(0.12, 0.18), (0.88, 0.82)], [(0.88, 0.18), (0.12, 0.82)]]),
+    "/": (0.5, [[(0.85, 0.04), (0.15, 0.96)]]),
+    "(": (0.4, [_arc(1.0, 0.5, 0.65, 0.48, 115, 245, 16)]),
+    ")": (0.4, [_arc(0.0, 0.5, 0.65, 0.48, -65, 65, 16)]),
+    "=": (0.6, [[(0.1, 0.38), (0.9, 0.38)], [(0.1, 0.64), (0.9, 0.64)]]),
+    "÷": (0.6, [[(0.1, 0.5), (0.9, 0.5)], [(0.5, 0.26)], [(0.5, 0.76)]]),
+    ".": (0.3, [[(0.5, 0.93)]]),
+    # Multi-stroke symbols whose strokes do not touch.
+    "+split": (0.6, [[(0.08, 0.5), (0.92, 0.5)], [(0.5, 0.1), (0.5, 0.36)], [(0.5, 0.64), (0.5, 0.9)]]),
+    "×split": (0.6, [[(0.12, 0.18), (0.88, 0.82)], [(0.88, 0.18), (0.68, 0.35)], [(0.32, 0.65), (0.12, 0.82)]]),
+    "4split": (0.6, [[(0.45, 0.04), (0.08, 0.58), (0.92, 0.58)], [(0.68, 0.74), (0.68, 0.98)]]),
+    "5split": (0.6, [[(0.22, 0.2), (0.15, 0.45)] + _arc(0.48, 0.68, 0.38, 0.28, 235, 500, 18),
+                     [(0.25, 0.04), (0.88, 0.04)]]),
+}
+
+
+@dataclass
+class Drawing:
+    """An ink canvas and the true ink box ``[x0, y0, x1, y1]`` (end exclusive) of every symbol, in order.
+
+    ``pieces[i]`` is ``(x, y, ink)``: symbol i's own ink alone, a crop whose top-left is at ``(x, y)``.
+    """
+
+    ink: np.ndarray
+    boxes: list
+    names: list
+    pen_width: float
+    pieces: list
+
+    def symbol_ink(self, i):
+        """Symbol i's own ink on a canvas the size of the drawing."""
+        x, y, piece = self.pieces[i]
+        canvas = np.zeros_like(self.ink)
+        canvas[y:y + piece.shape[0], x:x + piece.shape[1]] = piece
+        return canvas
+
+    def rgba(self, **kwargs):
+        """The drawing as a canvas export, see :func:`training.pen.to_rgba_png_array`."""
+        return to_rgba_png_array(self.ink, **kwargs)
+
+    def grey(self, paper=255, ink_level=0):
+        """The drawing as uint8 grey: ``paper`` where there is no ink, ``ink_level`` at full ink."""
+        level = paper + (ink_level - paper) * np.clip(self.ink, 0, 1)
+        return np.round(level).astype(np.uint8)
+
+
+def draw(names, *, line_height=60, pen_width=6, gap=0.25, margin=None, canvas=None, slant=0.0):
+    """Draw symbols left to right on one line.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Keys of :data:`SYMBOLS`.
+    line_height : float
+        Height of a digit in pixels (ignored when ``canvas`` is given).
+    pen_width : float
+        Pen diameter in pixels.
+    gap : float or sequence of float
+        Space between consecutive cells in line heights; one per gap when a sequence. Negative values make
+        neighbours overlap (digits drawn touching).
+    margin : float, optional
+        Paper around the expression in pixels; defaults to one line height.
+    canvas : tuple of int, optional
+        ``(height, width)``: scale the line to fill this canvas (with a 10 % margin) instead.
+    slant : float
+        Horizontal shift of a symbol's top relative to its bottom, in line heights (handwriting leans).
+
+    Returns
+    -------
+    Drawing
+    """
+    gaps = [gap] * max(len(names) - 1, 0) if np.isscalar(gap) else list(gap)
+    cells, x = [], 0.0
+    for i, name in enumerate(names):
+        cell_width = SYMBOLS[name][0]
+        cells.append((x, cell_width))
+        x += cell_width + (gaps[i] if i < len(gaps) else 0.0)
+    total_width = x
+
+    if canvas is not None:
+        height, width = canvas
+        line_height = min(0.8 * width / total_width, 0.6 * height)
+        left = (width - total_width * line_height) / 2
+        top = (height - line_height) / 2
+    else:
+        margin = line_height if margin is None else margin
+        height = int(np.ceil(line_height + 2 * margin))
+        width = int(np.ceil(total_width * line_height + 2 * margin))
+        left = top = margin
+
+    ink = np.zeros((height, width), dtype=np.float32)
+    boxes, pieces = [], []
+    for name, (cell_x, cell_width) in zip(names, cells):
+        own = np.zeros_like(ink)
+        for stroke in SYMBOLS[name][1]:
+            points = [(left + (cell_x + u * cell_width + slant * (1 - v)) * line_height, top + v * line_height)
+                      for u, v in stroke]
+            draw_polyline(own, points, pen_width)
+        rows = np.flatnonzero((own >= 0.5).any(axis=1))
+        cols = np.flatnonzero((own >= 0.5).any(axis=0))
+        boxes.append([int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1])
+        rows, cols = np.flatnonzero(own.any(axis=1)), np.flatnonzero(own.any(axis=0))
+        pieces.append((int(cols[0]), int(rows[0]), own[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1].copy()))
+        np.maximum(ink, own, out=ink)
+    return Drawing(ink=ink, boxes=boxes, names=list(names), pen_width=pen_width, pieces=pieces)
+
+
+def assert_boxes_close(found, expected, tolerance):
+    """Each found box matches its expected box within ``tolerance`` pixels on every side."""
+    assert len(found) == len(expected), f"{len(found)} boxes found, {len(expected)} expected"
+    for i, (f, e) in enumerate(zip(found, expected)):
+        assert np.all(np.abs(np.asarray(f) - np.asarray(e)) <= tolerance), f"box {i}: found {f}, drawn {e}"

@@ -1,0 +1,270 @@
+"""The whole pipeline on drawn expressions: symbols, boxes in input pixels, errors captured, batching.
+
+Without the trained model only the geometric path can be checked, with a classifier that returns the same
+probabilities for every crop (``_ConstantClassifier``): it exercises ``= ÷ .``, boxes, errors, batching and
+timings, and says nothing about recognition quality. The tests at the end load the real model from
+``models/current`` (or the model folder ``$INKCALC_MODEL`` names) and are skipped when there is none.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from drawing import assert_boxes_close, draw
+from py_pipeline.errors import EmptyDrawingError, EvaluationError, ExpressionError, InputImageError, ModelError
+from py_pipeline.image_input import to_ink
+from py_pipeline.recognize import Recognition, recognize, recognize_batch
+from py_pipeline.segment import segment
+from py_pipeline.symbols import CLASSES
+from training.pen import draw_polyline
+
+MODELS = Path(__file__).resolve().parent.parent / "models"
+
+
+class _ConstantClassifier:
+    """Every crop is ``char`` with probability 0.85; counts the calls and the crops it was given."""
+
+    def __init__(self, char="1"):
+        self.row = np.full(len(CLASSES), 0.01, dtype=np.float32)
+        self.row[CLASSES.index(char)] = 1.0 - 0.01 * (len(CLASSES) - 1)
+        self.calls = []
+
+    def __call__(self, crops):
+        assert crops.dtype == np.float32 and crops.shape[1:] == (28, 28)
+        self.calls.append(len(crops))
+        return np.tile(self.row, (len(crops), 1))
+
+
+def test_geometric_symbols_and_boxes_in_input_pixels():
+    drawing = draw(["1", ".", "5", "÷", "2", "="], canvas=(200, 800), pen_width=6)
+    result = recognize(drawing.grey(), _ConstantClassifier("1"))
+    assert [s.char for s in result.symbols] == ["1", ".", "1", "÷", "1", "="]
+    assert [s.source for s in result.symbols] == ["cnn", "geometry", "cnn", "geometry", "cnn", "geometry"]
+    assert result.expression == "1.1/1="
+    assert (result.value, result.decimal, result.error) == ("11/10", "1.1", None)
+    assert result.tokens[0] == {"kind": "number", "text": "1.1", "symbols": [0, 1, 2]}
+    assert result.tree == {"op": "/", "left": {"number": "1.1"}, "right": {"number": "1"}, "implicit": False}
+    assert result.steps == ["1.1÷1 = 1.1"]
+    assert_boxes_close([s.box for s in result.symbols], drawing.boxes, tolerance=drawing.pen_width)
+
+
+def test_alternatives_follow_the_classifier_ranking_and_top_k():
+    drawing = draw(["7", "=", "7"], line_height=60, pen_width=6)
+    result = recognize(drawing.grey(), _ConstantClassifier("7"), top_k=3)
+    seven = result.symbols[0]
+    assert seven.char == "7" and seven.confidence == pytest.approx(0.85)
+    assert len(seven.alternatives) == 2 and all(p == pytest.approx(0.01) for _, p in seven.alternatives)
+    assert result.symbols[1].alternatives == ()
+    assert recognize(drawing.grey(), _ConstantClassifier("7"), top_k=1).symbols[0].alternatives == ()
+    assert result.value == "true"
+
+
+def test_boxes_of_a_huge_photo_are_in_its_own_pixels():
+    drawing = draw(["3", ".", "2", "=", "4"], canvas=(3000, 4000), pen_width=28)
+    result = recognize(drawing.rgba(background=(255, 255, 255)), _ConstantClassifier("2"))
+    assert result.mask_factor == 4
+    assert result.ink_mask.shape == (750, 1000)
+    assert [s.char for s in result.symbols] == ["2", ".", "2", "=", "2"]
+    assert_boxes_close([s.box for s in result.symbols], drawing.boxes, tolerance=drawing.pen_width)
+
+
+def test_result_is_json_and_keeps_mask_and_crops():
+    drawing = draw(["4", "÷", "2"], line_height=50, pen_width=5)
+    result = recognize(drawing.rgba(), _ConstantClassifier("4"))
+    data = json.loads(json.dumps(result.to_dict()))
+    assert set(data) >= {"expression", "value", "decimal", "error", "symbols", "tokens", "tree", "timings_ms"}
+    assert data["expression"] == "4/4" and data["value"] == "1"
+    assert set(data["timings_ms"]) == {"input", "segment", "normalize", "classify", "parse", "evaluate"}
+    assert all(ms >= 0 for ms in data["timings_ms"].values())
+    assert data["symbols"][1] == {"char": "÷", "confidence": 1.0, "box": data["symbols"][1]["box"],
+                                  "source": "geometry", "gap_before": False, "alternatives": []}
+    assert result.crops.shape == (3, 28, 28) and result.crops.dtype == np.float32
+    assert result.crops.max(axis=(1, 2)).tolist() == [1.0, 1.0, 1.0]
+    assert result.ink_mask.dtype == bool and result.ink_mask.shape == drawing.ink.shape
+
+
+def test_an_empty_canvas_is_an_error_in_the_result():
+    result = recognize(np.zeros((300, 800, 4), dtype=np.uint8), _ConstantClassifier())
+    assert isinstance(result.error, EmptyDrawingError)
+    assert result.to_dict()["error"] == {"message": result.error.message, "symbol_index": None, "box": None}
+    assert "Nothing was drawn" in result.error.message
+    assert (result.expression, result.symbols, result.value) == ("", [], None)
+
+
+def test_a_parse_error_keeps_the_text_and_points_at_the_symbol():
+    drawing = draw(["1", "÷", "="], line_height=60, pen_width=6)
+    result = recognize(drawing.grey(), _ConstantClassifier("1"))
+    assert isinstance(result.error, ExpressionError)
+    assert result.expression == "1/="
+    error = result.to_dict()["error"]
+    assert error["symbol_index"] == 1 and error["box"] == result.symbols[1].box
+    assert result.value is None and result.tree is None and result.tokens
+
+
+def test_a_division_by_zero_keeps_the_tree():
+    drawing = draw(["0", "÷", "0"], line_height=60, pen_width=6)
+    result = recognize(drawing.grey(), _ConstantClassifier("0"))
+    assert isinstance(result.error, EvaluationError)
+    assert result.error.symbol_index == 1
+    assert result.tree is not None and result.value is None
+
+
+def test_a_wide_space_separates_numbers():
+    close = draw(["1", "1"], line_height=60, pen_width=6, gap=0.3)
+    assert recognize(close.grey(), _ConstantClassifier("1")).value == "11"
+    apart = draw(["1", "1"], line_height=60, pen_width=6, gap=1.6)
+    result = recognize(apart.grey(), _ConstantClassifier("1"))
+    assert result.expression == "11"
+    assert isinstance(result.error, ExpressionError) and "missing operator" in result.error.message
+    assert result.symbols[1].gap_before
+
+
+def test_input_errors_are_raised_before_the_classifier_is_called():
+    classifier = _ConstantClassifier()
+    good = draw(["1"], line_height=60, pen_width=6).grey()
+    with pytest.raises(InputImageError, match="too large"):
+        recognize_batch([good, np.zeros((12000, 600), dtype=np.uint8)], classifier)
+    with pytest.raises(InputImageError):
+        recognize(np.zeros((4, 4), dtype=np.uint8), classifier)
+    assert classifier.calls == []
+
+
+def test_a_classifier_answering_in_the_wrong_shape_is_a_model_error():
+    drawing = draw(["1", "2"], line_height=60, pen_width=6)
+    with pytest.raises(ModelError, match=r"returned shape \(2, 10\)"):
+        recognize(drawing.grey(), lambda crops: np.ones((len(crops), 10), dtype=np.float32) / 10)
+
+
+def test_a_batch_classifies_all_crops_of_all_images_in_one_call():
+    drawings = [draw(list(text), line_height=50, pen_width=5) for text in ("12", "345", "6", "78")]
+    images = [d.grey() for d in drawings] + [np.full((100, 300), 255, dtype=np.uint8)]
+    classifier = _ConstantClassifier("3")
+    results = recognize_batch(images, classifier)
+    assert classifier.calls == [8]  # no glyph is wide enough to be two, so no second call
+    assert [r.expression for r in results[:4]] == ["33", "333", "3", "33"]
+    assert isinstance(results[4].error, EmptyDrawingError)
+    assert all(isinstance(r, Recognition) for r in results)
+
+
+def test_wide_glyphs_are_offered_to_the_classifier_in_one_more_call_and_kept_when_it_is_unsure():
+    drawing = draw(["0", "0", "+", "1", "2"], line_height=60, pen_width=6, gap=[-0.05, 0.3, 0.3, -0.1])
+    classifier = _ConstantClassifier("0")
+    result = recognize(drawing.grey(), classifier)
+    assert len(classifier.calls) == 2 and classifier.calls[0] == 3
+    # 0.85 everywhere: no cut makes any part clearly better than the whole, so nothing is cut.
+    assert result.expression == "000"
+
+
+class _SureOfNarrowCrops:
+    """Says "0" for every crop: at 0.99 when its ink is taller than wide, 0.6 otherwise.
+
+    Not a recogniser: a deterministic stand-in that lets the *rule* for cutting wide glyphs be checked (cut
+    only when every part is confident and more confident than the whole), with boxes that can be compared.
+    """
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, crops):
+        self.calls.append(len(crops))
+        out = np.full((len(crops), len(CLASSES)), 0.0, dtype=np.float32)
+        for i, crop in enumerate(crops):
+            rows = np.flatnonzero(crop.max(axis=1) > 0.1)
+            cols = np.flatnonzero(crop.max(axis=0) > 0.1)
+            sure = 0.99 if rows.size >= 1.2 * cols.size else 0.6
+            out[i, CLASSES.index("0")] = sure
+            out[i, CLASSES.index("8")] = 1.0 - sure
+        return out
+
+
+def test_a_wide_glyph_is_cut_where_every_part_is_read_with_confidence():
+    drawing = draw(["0", "0", "+", "0", "0", "0"], line_height=60, pen_width=6,
+                   gap=[-0.05, 0.3, 0.3, -0.05, -0.05])
+    classifier = _SureOfNarrowCrops()
+    result = recognize(drawing.grey(), classifier)
+    assert len(classifier.calls) == 2
+    assert [s.char for s in result.symbols] == ["0", "0", "0", "0", "0", "0"]
+    assert [s.confidence for s in result.symbols] == pytest.approx([0.99] * 6)
+    assert_boxes_close([s.box for s in result.symbols], drawing.boxes, tolerance=drawing.pen_width)
+    assert result.crops.shape == (6, 28, 28)
+    assert not result.symbols[1].gap_before and not result.symbols[4].gap_before
+
+
+@pytest.mark.parametrize("spacing", [12, 30], ids=["beyond-grouping", "grouped"])
+def test_a_page_of_marks_is_refused_quickly_without_classifying(spacing):
+    ink = np.zeros((700, 1000), dtype=np.float32)
+    for y in range(10, 690, spacing):
+        for x in range(10, 990, spacing):
+            draw_polyline(ink, [(x, y), (x + 4, y + 3)], 4)
+    classifier = _ConstantClassifier()
+    result = recognize((255 * (1 - ink)).astype(np.uint8), classifier)
+    assert isinstance(result.error, ExpressionError) and "too many separate marks" in result.error.message
+    assert classifier.calls == []
+    assert result.timings_ms["segment"] < 5000
+
+
+# --- with the trained model ----------------------------------------------------------------------------
+
+def _load_model_classifier():
+    """The classifier of ``models/current``, or of the model folder ``$INKCALC_MODEL`` names."""
+    model_store = pytest.importorskip("training.model_store")
+    folder = os.environ.get("INKCALC_MODEL")
+    if folder is None and not (MODELS / "current").exists():
+        pytest.skip("no trained model yet: models/current does not exist")
+    try:
+        return model_store.load_classifier(folder)
+    except ModelError as error:
+        pytest.skip(f"the model cannot be loaded: {error.message}")
+
+
+@pytest.fixture(scope="module")
+def model_classify():
+    return _load_model_classifier()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line_height, pen_width", [(80, 8), (36, 3)])
+def test_drawn_digits_are_read_by_the_model(model_classify, line_height, pen_width):
+    drawing = draw(list("0123456789"), line_height=line_height, pen_width=pen_width, gap=0.4)
+    result = recognize(drawing.grey(), model_classify)
+    read = "".join(s.char for s in result.symbols)
+    assert sum(a == b for a, b in zip(read, "0123456789")) >= 9, read
+    assert_boxes_close([s.box for s in result.symbols], drawing.boxes, tolerance=pen_width)
+
+
+@pytest.mark.slow
+def test_a_drawn_expression_is_calculated(model_classify):
+    drawing = draw(["1", "2", "+", "7", "×", "(", "3", "-", "1", ")", "="], line_height=80, pen_width=8)
+    result = recognize(drawing.rgba(), model_classify)
+    assert result.expression == "12+7*(3-1)=", [s.to_dict() for s in result.symbols]
+    assert result.value == "26"
+    assert result.steps == ["3−1 = 2", "7×2 = 14", "12+14 = 26"]
+
+
+@pytest.mark.slow
+def test_strokes_that_do_not_touch_are_read_as_one_symbol(model_classify):
+    drawing = draw(["4split", "+split", "5split", "×split", "2"], line_height=80, pen_width=8)
+    result = recognize(drawing.grey(), model_classify)
+    assert result.expression == "4+5*2"
+    assert result.value == "14"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("names", [["0", "0"], ["6", "4"], ["7", "7"], ["2", "3"], ["0", "0", "0"]])
+def test_touching_digits_are_split_by_the_model(model_classify, names):
+    drawing = draw(["5", "+"] + names, line_height=80, pen_width=8, gap=[0.4, 0.4] + [-0.05] * (len(names) - 1))
+    result = recognize(drawing.grey(), model_classify)
+    assert len(segment(to_ink(drawing.grey()).ink).segments) == 3  # the digits really touch
+    assert result.expression == "5+" + "".join(names)
+    # A vertical cut cannot follow a slanted junction (the two 7s overlap in x): 1.5 pen widths of slack.
+    assert_boxes_close([s.box for s in result.symbols], drawing.boxes, tolerance=12)
+
+
+@pytest.mark.slow
+def test_single_symbols_are_not_cut(model_classify):
+    drawing = draw(["4", "×", "7", "+", "0", "-", "2"], line_height=80, pen_width=8, gap=0.35)
+    result = recognize(drawing.grey(), model_classify)
+    assert result.expression == "4*7+0-2"
