@@ -1,0 +1,404 @@
+"""The page's own behaviour in real Chromium: ink, undo/redo/clear, high-DPI, the export, the result view.
+
+The worker is replaced by a fake `runtime-client.js` served through Playwright's routing (never a file in the
+site), so these tests need no Pyodide or model and check exactly what the page sends and how it shows what
+comes back. The site is served straight from a temporary copy of webapp/site.
+"""
+
+import functools
+import http.server
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SITE = Path(__file__).resolve().parents[1] / "webapp" / "site"
+WORK_HEIGHT = 256   # canvas.js's WORK_HEIGHT: the height of the image sent to the recognizer
+
+# A stand-in for runtime-client.js. It records every request on window.__calls and answers from
+# window.__fake: {info, holdInit, chars, confidences, delays, error, evaluation}. Its recognizer "segments"
+# the RGBA it receives into runs of inked columns, so the boxes it returns sit on the real ink.
+FAKE_RUNTIME = r"""
+const fake = window.__fake ?? {};
+window.__calls = [];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function detectFileProtocol() { return location.protocol === 'file:'; }
+
+function inspect({width, height, rgba}) {
+  const px = new Uint8Array(rgba);
+  let inked = 0, colourOnClear = 0, opaque = 0;
+  const columns = new Array(width).fill(null);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+    const i = 4 * (y * width + x);
+    if (px[i + 3] === 0) { if (px[i] || px[i + 1] || px[i + 2]) colourOnClear++; continue; }
+    inked++;
+    if (px[i + 3] === 255) opaque++;
+    const c = columns[x] ?? (columns[x] = [y, y]);
+    c[0] = Math.min(c[0], y); c[1] = Math.max(c[1], y);
+  }
+  const boxes = [];
+  for (let x = 0; x < width; x++) {
+    if (!columns[x]) continue;
+    const last = boxes.at(-1);
+    const [top, bottom] = columns[x];
+    if (last && last[2] === x) last.splice(1, 3, Math.min(last[1], top), x + 1, Math.max(last[3], bottom + 1));
+    else boxes.push([x, top, x + 1, bottom + 1]);
+  }
+  const corners = [0, width - 1, (height - 1) * width, height * width - 1].map((p) => px[4 * p + 3]);
+  return {width, height, byteLength: px.byteLength, inked, opaque, colourOnClear, corners, boxes};
+}
+
+function alphaMask({width, height, rgba}) {
+  const px = new Uint8Array(rgba);
+  return new Uint8Array(width * height).map((_, p) => px[4 * p + 3] > 127);
+}
+
+export function createRuntime(onProgress) {
+  return {
+    async init() {
+      onProgress({type: 'progress', stage: 'pyodide', message: 'Loading Python', fraction: 0.4});
+      if (fake.holdInit) await new Promise((resolve) => { window.__releaseInit = resolve; });
+      return fake.info ?? {appVersion: '9.9.9', modelVersion: 'test-model', backend: 'cpu', canRecognize: true,
+                           reason: null};
+    },
+    async recognize(args) {
+      const n = window.__calls.filter((c) => c.op === 'recognize').length;
+      const seen = inspect(args);
+      window.__calls.push({op: 'recognize', ...seen});
+      await sleep(fake.delays?.[n] ?? 0);
+      const chars = fake.chars ?? [];
+      const symbols = seen.boxes.map((box, i) => ({
+        char: chars[i] ?? '1', confidence: fake.confidences?.[i] ?? 0.99, box, source: 'cnn', gap_before: i === 1,
+        alternatives: [{char: '7', confidence: 0.05}, {char: '2', confidence: 0.01}],
+      }));
+      const expression = `reply ${n}: ` + symbols.map((s) => s.char).join('');
+      const error = fake.error ? {...fake.error, box: symbols[fake.error.symbol_index]?.box ?? null} : null;
+      return {
+        expression, value: error ? null : (fake.value ?? '7/2'), decimal: error ? null : (fake.decimal ?? '3.5'),
+        display: error ? null : (fake.display ?? '7/2 = 3.5'), steps: ['3−1 = 2', '7×2 = 14'],
+        error, symbols, tree: fake.tree ?? {number: '7'},
+        tokens: fake.tokens ?? [{kind: 'number', text: '7', symbols: [0]}],
+        timings_ms: {segment: 1}, crops: new Float32Array(symbols.length * 784).fill(0.5),
+        mask: {width: args.width, height: args.height, data: alphaMask(args)},
+      };
+    },
+    async evaluate(args) {
+      window.__calls.push({op: 'evaluate', args});
+      return fake.evaluation ?? {expression: 'edited', value: '26', decimal: '26', display: '26', error: null,
+                                  tokens: [], tree: {number: '26'}, steps: ['7 × 2 = 14']};
+    },
+  };
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def page_site(tmp_path_factory):
+    """``(url of index.html, folder)`` of a copy of webapp/site, unbuilt, served from a thread."""
+    root = tmp_path_factory.mktemp("page-site")
+    shutil.copytree(SITE, root, dirs_exist_ok=True)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/index.html", root
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def open_page(chromium, page_site):
+    contexts = []
+
+    def open_page(fake=None, viewport=(1000, 800), scale=1):
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                      device_scale_factor=scale)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        # Resource failures are judged by URL below: the icons exist only in a build, not in webapp/site.
+        page.on("console", lambda m: m.type == "error" and not m.text.startswith("Failed to load resource")
+                and page.errors.append(m.text))
+        page.on("response", lambda r: r.status >= 400 and "/icons/" not in r.url
+                and page.errors.append(f"{r.status} {r.url}"))
+        page.add_init_script(f"window.__fake = {json.dumps(fake or {})};")
+        page.route("**/runtime-client.js", lambda route: route.fulfill(
+            status=200, content_type="text/javascript", body=FAKE_RUNTIME))
+        page.goto(page_site[0])
+        page.wait_for_function("() => document.getElementById('ink').width > 1")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def surface(page):
+    return page.eval_on_selector("#ink", "c => { const r = c.getBoundingClientRect(); "
+                                         "return {x: r.x, y: r.y, width: r.width, height: r.height}; }")
+
+
+def draw(page, points):
+    """One stroke through `points`, given as fractions of the surface's width and height."""
+    box = surface(page)
+    xy = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
+    page.mouse.move(*xy[0])
+    page.mouse.down()
+    for x, y in xy[1:]:
+        page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+
+
+def inked_pixels(page):
+    return page.evaluate("""() => { const c = document.getElementById('ink');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
+
+
+def line_thickness(page, fx):
+    """Rows of (mostly) opaque ink crossing the backing-store column at fraction fx, in device pixels."""
+    return page.evaluate("""(fx) => { const c = document.getElementById('ink');
+        const x = Math.round(fx * c.width); const d = c.getContext('2d').getImageData(x, 0, 1, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 127) n++; return n; }""", fx)
+
+
+def calls(page, op):
+    return [c for c in page.evaluate("window.__calls") if c["op"] == op]
+
+
+def test_mouse_strokes_undo_redo_and_clear_by_buttons_and_keyboard(open_page):
+    page = open_page()
+    assert inked_pixels(page) == 0
+    assert page.is_disabled("#undo") and page.is_disabled("#clear")
+    draw(page, [(0.2, 0.3), (0.3, 0.7)])
+    one = inked_pixels(page)
+    assert one > 100
+    draw(page, [(0.5, 0.3), (0.6, 0.7)])
+    two = inked_pixels(page)
+    assert two > one * 1.5
+
+    page.click("#undo")
+    assert inked_pixels(page) == one
+    page.click("#redo")
+    assert inked_pixels(page) == two
+    page.keyboard.press("Control+z")
+    assert inked_pixels(page) == one
+    page.keyboard.press("Control+Shift+z")
+    assert inked_pixels(page) == two
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+y")
+    assert inked_pixels(page) == two
+
+    page.click("#clear")
+    assert inked_pixels(page) == 0
+    assert page.is_visible("#placeholder")
+    page.keyboard.press("Control+z")   # clearing is undoable
+    assert inked_pixels(page) == two
+    assert page.errors == []
+
+
+def test_touch_draws_and_a_second_finger_does_not(open_page):
+    page = open_page(viewport=(390, 844))
+    box = surface(page)
+    x, y = box["x"] + 100, box["y"] + 100
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind, *points):
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [
+            {"x": px, "y": py, "id": i} for i, (px, py) in enumerate(points)]})
+
+    touch("touchStart", (x, y))
+    for step in range(1, 11):
+        touch("touchMove", (x + 8 * step, y + 12 * step))
+    touch("touchStart", (x, y + 12 * 10), (x + 200, y))           # a second finger joins
+    touch("touchMove", (x + 80, y + 120), (x + 200, y + 150))
+    touch("touchEnd")
+    page.wait_for_function("() => !document.getElementById('undo').disabled")
+    inked = inked_pixels(page)
+    assert inked > 300
+    # Only the first finger wrote: nothing at the second finger's path.
+    assert page.evaluate("""([x, y]) => { const c = document.getElementById('ink');
+        return c.getContext('2d').getImageData(x, y, 1, 1).data[3]; }""",
+        [200 * 1 + 100, 100 + 75]) == 0
+    page.click("#undo")
+    assert inked_pixels(page) == 0
+
+
+def test_pen_width_scales_with_the_surface(open_page):
+    widths = {}
+    for viewport in [(1280, 1000), (390, 500)]:
+        page = open_page(viewport=viewport)
+        height = surface(page)["height"]
+        draw(page, [(0.1, 0.5), (0.9, 0.5)])
+        widths[height] = line_thickness(page, 0.5)
+        expected = min(12, max(3, 0.02 * height))
+        assert abs(widths[height] - expected) <= 1.5, (height, widths[height], expected)
+    small, large = sorted(widths)
+    assert widths[large] > widths[small] + 2
+
+
+def test_high_dpi_backing_store_is_one_pixel_per_device_pixel(open_page):
+    page = open_page(viewport=(800, 700), scale=2)
+    size = page.eval_on_selector("#ink", "c => ({w: c.width, h: c.height, "
+                                         "cw: c.getBoundingClientRect().width, ch: c.getBoundingClientRect().height})")
+    assert size["w"] == round(2 * size["cw"]) and size["h"] == round(2 * size["ch"])
+    draw(page, [(0.1, 0.5), (0.9, 0.5)])
+    pen = min(12, max(3, 0.02 * size["ch"]))
+    # Drawn in CSS pixels through the context transform: twice as many device rows, and sharp edges.
+    assert abs(line_thickness(page, 0.5) - 2 * pen) <= 2
+
+
+def test_ink_is_scaled_to_stay_visible_when_the_surface_shrinks_and_restored_after(open_page):
+    page = open_page(viewport=(390, 844))
+    draw(page, [(0.5, 0.2), (0.5, 0.9)])
+    before = inked_pixels(page)
+    page.wait_for_selector("#expression .symbol")
+    page.set_viewport_size({"width": 844, "height": 390})   # the phone turned to landscape
+    page.wait_for_function("() => document.getElementById('ink').height < 300")
+    box = surface(page)
+    bottom = page.evaluate("""() => { const c = document.getElementById('ink');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let last = -1; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) last = Math.floor(i / 4 / c.width);
+        return last; }""")
+    assert 0.5 * box["height"] < bottom < box["height"] - 2            # the whole stroke is on the smaller surface
+    page.wait_for_function("() => window.__calls.filter(c => c.op === 'recognize').length === 2")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("() => document.getElementById('ink').height > 400")
+    assert abs(inked_pixels(page) - before) < 0.02 * before   # back at its own size
+
+
+def test_file_protocol_shows_how_to_serve(chromium, page_site):
+    page = chromium.new_page()
+    try:
+        page.goto((page_site[1] / "index.html").as_uri())
+        message = page.locator("#boot-fallback, #notice").filter(has_text="file://")
+        message.first.wait_for(state="visible", timeout=5000)
+        assert "python -m webapp serve" in message.first.inner_text()
+    finally:
+        page.close()
+
+
+def test_export_is_transparent_rgba_at_the_working_scale(open_page):
+    page = open_page(viewport=(1000, 800))
+    box = surface(page)
+    draw(page, [(0.3, 0.4), (0.4, 0.6)])
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'recognize')")
+    sent = calls(page, "recognize")[0]
+    assert sent["height"] == WORK_HEIGHT
+    assert sent["width"] == round(box["width"] * WORK_HEIGHT / box["height"])
+    assert sent["byteLength"] == 4 * sent["width"] * sent["height"]
+    assert sent["corners"] == [0, 0, 0, 0]          # transparent background
+    assert sent["colourOnClear"] == 0
+    assert sent["opaque"] > 50                       # solid ink with round, anti-aliased edges
+    assert sent["inked"] < 0.05 * sent["width"] * sent["height"]
+    assert len(sent["boxes"]) == 1
+    x0, y0, x1, y1 = sent["boxes"][0]
+    assert abs(y0 / WORK_HEIGHT - 0.4) < 0.03 and abs(y1 / WORK_HEIGHT - 0.6) < 0.03
+
+
+def test_result_uncertain_symbol_error_box_alternatives_and_steps(open_page):
+    page = open_page(fake={"chars": ["7", "+", "2"], "confidences": [0.99, 0.99, 0.5],
+                           "error": {"message": "nothing follows this operator", "symbol_index": 1}})
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    for x in (0.2, 0.45, 0.7):
+        draw(page, [(x, 0.3), (x + 0.05, 0.6)])
+    page.wait_for_selector("#expression .symbol >> nth=2")
+    symbols = page.locator("#expression .symbol")
+    assert symbols.all_inner_texts() == ["7", "+", "2"]
+    assert "uncertain" in symbols.nth(2).get_attribute("class")
+    assert "error" in symbols.nth(1).get_attribute("class")
+    assert page.inner_text("#error") == "Nothing follows this operator"
+
+    # The error box sits on the second stroke, in CSS pixels over the surface.
+    box = surface(page)
+    highlight = page.locator("#overlay .box.error").bounding_box()
+    centre = (highlight["x"] + highlight["width"] / 2 - box["x"]) / box["width"]
+    assert abs(centre - 0.475) < 0.03
+    assert page.locator("#overlay .box-label").inner_text() == "Nothing follows this operator"
+    assert page.locator("#overlay .box.uncertain").count() == 1
+
+    # Choosing an alternative (by keyboard) re-evaluates the edited symbols.
+    symbols.nth(2).focus()
+    page.keyboard.press("Enter")
+    page.locator("#alternatives").wait_for(state="visible")
+    page.keyboard.press("Escape")                       # closing gives focus back to the symbol
+    page.locator("#alternatives").wait_for(state="hidden")
+    assert page.evaluate("document.activeElement.dataset.symbolIndex") == "2"
+    page.keyboard.press("Enter")
+    page.locator("#alternatives").wait_for(state="visible")
+    page.locator("#alternatives .alternative", has_text="7").click()
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")
+    sent = calls(page, "evaluate")[0]["args"]["symbols"]
+    assert [s["char"] for s in sent] == ["7", "+", "7"]
+    assert [s["gap_before"] for s in sent] == [False, True, False]
+    page.wait_for_function("() => document.getElementById('value').textContent === '= 26'")
+    assert page.evaluate("document.activeElement.dataset.symbolIndex") == "2"   # focus kept on the symbol
+    assert "edited" in symbols.nth(2).get_attribute("class")
+    assert page.is_hidden("#error") and page.locator("#overlay .box").count() == 0
+
+    page.click("#copy")
+    page.wait_for_function("() => document.getElementById('copy-status').textContent.startsWith('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()").endswith("= 26")
+
+    page.click("#steps-panel summary")
+    page.wait_for_selector("#steps .crop")
+    assert page.locator("#steps .crop").count() == 3
+    assert page.locator("#steps .crop-image").count() == 3
+    assert page.locator("#steps .mask-boxes rect").count() == 3
+    assert page.inner_text("#steps .eval-steps") == "7 × 2 = 14"
+    assert page.errors == []
+
+
+def test_a_slow_older_reply_never_overwrites_a_newer_one(open_page):
+    page = open_page(fake={"delays": [1500, 0]})
+    page.evaluate("""() => { window.__shown = []; new MutationObserver(() => window.__shown.push(
+        document.querySelectorAll('#expression .symbol').length)).observe(
+        document.getElementById('expression'), {childList: true}); }""")
+    draw(page, [(0.2, 0.3), (0.25, 0.6)])
+    page.wait_for_function("() => window.__calls.length === 1")
+    draw(page, [(0.5, 0.3), (0.55, 0.6)])
+    # The second drawing is sent only once the first (slow) reply is back, and only its result is shown.
+    page.wait_for_function("() => window.__calls.length === 2", timeout=5000)
+    page.wait_for_function("() => document.querySelectorAll('#expression .symbol').length === 2")
+    assert 1 not in page.evaluate("window.__shown")
+    assert len(calls(page, "recognize")[1]["boxes"]) == 2
+
+
+def test_strokes_drawn_while_loading_are_recognized_once_ready(open_page):
+    page = open_page(fake={"holdInit": True})
+    page.wait_for_function("() => document.getElementById('status-text').textContent === 'Loading Python'")
+    assert page.is_visible("#status-progress")
+    draw(page, [(0.2, 0.3), (0.25, 0.6)])
+    page.wait_for_timeout(400)
+    assert calls(page, "recognize") == []
+    page.evaluate("window.__releaseInit()")
+    page.wait_for_function("() => window.__calls.length === 1")
+    page.wait_for_selector("#expression .symbol")
+    assert "9.9.9" in page.inner_text("#versions") and "test-model" in page.inner_text("#versions")
+
+
+def test_no_recognition_shows_the_reason_and_clearing_clears_the_result(open_page):
+    page = open_page(fake={"info": {"appVersion": "1", "modelVersion": None, "backend": None,
+                                    "canRecognize": False, "reason": "this build has no numpy wheel"}})
+    page.wait_for_selector("#notice:not([hidden])")
+    assert "this build has no numpy wheel" in page.inner_text("#notice")
+    draw(page, [(0.2, 0.3), (0.25, 0.6)])
+    assert page.is_disabled("#recognize")
+
+    page = open_page()
+    draw(page, [(0.2, 0.3), (0.25, 0.6)])
+    page.wait_for_selector("#expression .symbol")
+    page.click("#clear")
+    assert page.inner_text("#expression") == "" and page.inner_text("#value") == ""
+    page.wait_for_timeout(400)
+    assert len(calls(page, "recognize")) == 1 and page.is_hidden("#error")

@@ -1,0 +1,125 @@
+"""The Python half of the web worker (webapp/pyodide_bridge.py), run in CPython with stand-ins for JS objects.
+
+The browser tests run the same module inside Pyodide; here every branch is reachable without a browser,
+including recognition (which needs numpy and scikit-image, present in CPython).
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from py_pipeline.symbols import CLASSES
+from webapp.pyodide_bridge import copy_rgba, evaluate_symbols_json, make_recognizer, status
+
+
+class FakeFloat32Array:
+    """What Python gets back from the JS classifier: a JsProxy of a Float32Array (has ``to_bytes``)."""
+
+    def __init__(self, values):
+        self._bytes = np.asarray(values, dtype=np.float32).tobytes()
+
+    def to_bytes(self):
+        return self._bytes
+
+
+class FakeUint8Array:
+    """A JsProxy of a Uint8Array: not a Python buffer, copied with ``assign_to``."""
+
+    def __init__(self, data):
+        self._data = bytes(data)
+        self.byteLength = len(self._data)
+
+    def assign_to(self, target):
+        target[:] = self._data
+
+
+def one_hot_classifier(chars):
+    """A JS-like classifier that reads the glyphs as ``chars`` (in order) and anything else as unsure."""
+    calls = []
+
+    def classify(crops, n):
+        assert crops.dtype == np.float32 and crops.shape == (n, 28, 28) and crops.flags.c_contiguous
+        calls.append(n)
+        probabilities = np.full((n, len(CLASSES)), 1.0 / len(CLASSES), dtype=np.float32)
+        if len(calls) == 1 and n == len(chars):
+            probabilities[:] = 0.0
+            for i, char in enumerate(chars):
+                probabilities[i, CLASSES.index(char)] = 1.0
+        return FakeFloat32Array(probabilities.ravel())
+
+    return classify, calls
+
+
+def evaluate(text, gaps=()):
+    symbols = [{"char": c, "gap_before": i in gaps} for i, c in enumerate(text)]
+    return json.loads(evaluate_symbols_json(json.dumps(symbols)))
+
+
+def test_evaluate_gives_value_steps_tree_and_tokens():
+    out = evaluate("12+7×(3-1)")
+    assert out["expression"] == "12+7*(3-1)"
+    assert out["value"] == "26" and out["error"] is None
+    assert out["steps"] and out["tree"]["op"] == "+"
+    assert out["tokens"][0] == {"kind": "number", "text": "12", "symbols": [0, 1]}
+    assert set(out) == {"expression", "value", "decimal", "display", "error", "tokens", "tree", "steps"}
+
+
+def test_evaluate_reports_errors_at_the_symbol():
+    assert evaluate("1/0")["error"]["symbol_index"] == 1
+    assert evaluate("(2+3")["error"]["message"]
+    assert evaluate("42", gaps={1})["error"] is not None  # a wide gap splits 4 and 2: an operator is missing
+    assert evaluate("7/2")["decimal"] == "3.5"
+
+
+def test_evaluate_refuses_malformed_requests():
+    with pytest.raises(ValueError, match="symbols"):
+        evaluate_symbols_json(json.dumps({"char": "1"}))
+
+
+def test_status_says_recognition_is_possible_here():
+    assert json.loads(status())["can_recognize"] is True
+
+
+def test_copy_rgba_copies_from_a_js_array_or_a_buffer_and_checks_the_size():
+    data = bytes(range(24))
+    assert copy_rgba(FakeUint8Array(data), 3, 2) == bytearray(data)
+    assert copy_rgba(data, 3, 2) == bytearray(data)
+    with pytest.raises(ValueError, match="needs 24"):
+        copy_rgba(FakeUint8Array(data[:20]), 3, 2)
+
+
+def test_recognize_a_drawing_through_the_bridge():
+    from drawing import draw
+
+    drawing = draw(["7", "+", "5"], canvas=(200, 500), pen_width=8)
+    rgba = drawing.rgba()  # transparent paper, like a canvas export
+    height, width = rgba.shape[:2]
+    classify, calls = one_hot_classifier(["7", "+", "5"])
+    text, crops, mask = make_recognizer(classify)(FakeUint8Array(rgba.tobytes()), width, height)
+    result = json.loads(text)
+    assert result["expression"] == "7+5" and result["value"] == "12", result
+    assert crops.dtype == np.float32 and crops.shape == (3, 28, 28) and crops.flags.c_contiguous
+    assert mask.dtype == np.uint8 and mask.ndim == 2 and mask.max() == 1
+    assert calls[0] == 3
+
+
+def test_an_unusable_image_becomes_an_error_not_an_exception():
+    classify, _ = one_hot_classifier([])
+    text, crops, mask = make_recognizer(classify)(FakeUint8Array(bytes(4 * 4 * 4)), 4, 4)
+    result = json.loads(text)
+    assert result["error"]["message"] and result["symbols"] == []
+    assert crops.shape == (0, 28, 28) and mask.shape == (0, 0)
+
+
+def test_a_classifier_with_the_wrong_number_of_outputs_is_named():
+    from drawing import draw
+
+    drawing = draw(["7"], canvas=(100, 100), pen_width=6)
+    rgba = drawing.rgba()
+
+    def classify(crops, n):
+        return FakeFloat32Array(np.zeros(n * 10))
+
+    with pytest.raises(Exception, match="class list|classes|probabilit"):
+        make_recognizer(classify)(rgba.tobytes(), rgba.shape[1], rgba.shape[0])
