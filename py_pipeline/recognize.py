@@ -29,7 +29,7 @@ from py_pipeline.expression import MAX_SYMBOLS, Symbol, parse, tokenize
 from py_pipeline.image_input import to_ink
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.segment import segment, split_candidates
-from py_pipeline.symbols import CLASSES, to_ascii
+from py_pipeline.symbols import CLASSES, DIGITS, to_ascii
 
 SPLIT_ACCEPT = 0.9
 """A glyph is cut only if the classifier gives every part at least this probability, and either more than
@@ -43,6 +43,14 @@ For such a blob the classifier's confidence in the whole means little: measured 
 with the pen, the trained CNN read ``64`` as ``4`` at 0.9999 and ``77`` as ``7`` at 0.99999, while the two
 parts got 0.9999 each. So when the geometry already says "two", confident parts are enough. Narrower glyphs
 (a wide ``0`` whose halves the CNN reads as ``()`` at 0.9997) are cut only when the parts beat the whole."""
+
+SPLIT_PART_HEIGHT = 0.7
+"""Each part of an accepted cut is at least this fraction of the glyph's height, and is read as a digit.
+
+Two symbols written without lifting the pen are two digits of one number, each as tall as the line; what a
+cut through a single symbol leaves is a piece of it: the top bar of a ``5`` or a ``2`` (read as ``-``), the
+cap of a ``4`` (read as ``6`` or ``7``), the halves of a ``0`` (read as ``(`` and ``)``). On composed
+expressions whose symbols never touch, every cut the classifier accepted had such a part."""
 
 WIDE_GAP = 1.0
 """A horizontal gap wider than this many symbol heights separates two numbers (``1  2`` is not 12)."""
@@ -336,6 +344,8 @@ class _Drawing:
                 pieces = list(zip(edges, edges[1:]))
                 if not all(piece in parts for piece in pieces):
                     continue
+                if not all(self._plausible_part(parts[piece], seg) for piece in pieces):
+                    continue
                 score = min(float(self.part_probabilities[parts[piece][0]].max()) for piece in pieces)
                 if score < SPLIT_ACCEPT or not (two_or_more or score > whole_confidence):
                     continue
@@ -348,6 +358,13 @@ class _Drawing:
             return [whole]
         return [(self.part_crops[number], box, self.part_probabilities[number])
                 for number, _, box in (parts[piece] for piece in best)]
+
+    def _plausible_part(self, part, seg):
+        """Whether a part between cuts can be a symbol of its own: a digit, nearly as tall as the glyph."""
+        number, _, box = part
+        glyph_height = seg.box[3] - seg.box[1]
+        is_digit = CLASSES[int(np.argmax(self.part_probabilities[number]))] in DIGITS
+        return is_digit and box[3] - box[1] >= SPLIT_PART_HEIGHT * glyph_height
 
     def _lap(self, stage, start):
         self.timings[stage] += (time.perf_counter() - start) * 1000.0

@@ -54,6 +54,24 @@ MERGE_GAP = 0.75
 BASELINE = 0.6
 """A dot whose centre lies below this fraction of the line's height (0 top, 1 bottom) sits on the baseline."""
 
+TOP_BAND = 0.35
+"""A dot or a lone bar whose centre lies above this fraction of the line's height is no symbol of its own:
+a decimal point sits on the baseline, a multiplication dot, ``-`` and ``÷`` at mid-height. Up there it is a
+piece of a neighbour: the start of a ``7``'s stroke, the top bar of a ``5`` drawn as a second stroke."""
+
+ATTACH_REACH = 0.6
+"""Farthest a top-band dot or bar is attached to a neighbouring symbol, in symbol heights (box to box)."""
+
+TOUCH_DISTANCE = 0.075
+"""A dot whose ink comes within this many symbol heights of another symbol's ink belongs to that symbol: a
+decimal point is written apart, between two digits; a blob that (nearly) touches a glyph is where one of its
+strokes began or ended. Measured in symbol heights, not pen widths: people space symbols by their size, and
+with a thick pen a decimal point is less than a pen width from its digit."""
+
+OVER_DISTANCE = 0.15
+"""…and within this many when the dot also lies inside that symbol's column (x-range), which a decimal point,
+written between two digits, never does."""
+
 SPLIT_WIDTH = 0.75
 """A glyph at least this many symbol heights wide may be two symbols drawn touching (``12`` is ~0.8)."""
 
@@ -166,8 +184,8 @@ def segment(ink):
     parts = _components(labels, count)
     symbol_height = _symbol_height(parts, stroke_width)
     _classify_shapes(parts, labels, stroke_width, symbol_height)
-    groups = _group(parts, symbol_height)
     band = _line_band(parts)
+    groups = _group(parts, labels, stroke_width, symbol_height, band)
     segments = _segments(groups, parts, labels, region_ink, band, offset=(left, top))
     return Segmentation(segments=segments, mask=mask, stroke_width=stroke_width, symbol_height=symbol_height,
                         component_count=count)
@@ -392,8 +410,11 @@ def _classify_shapes(parts, labels, stroke_width, symbol_height):
     """Mark each component as a dot, a bar or an ordinary stroke, in place."""
     dot = DOT_SIZE * stroke_width
     for p in parts:
-        small = max(p.width, p.height) <= min(dot, 0.5 * symbol_height)
-        if small and _elongation(labels[p.y0:p.y1, p.x0:p.x1] == p.label) <= DOT_ELONGATION:
+        extent = max(p.width, p.height)
+        small = extent <= min(dot, 0.5 * symbol_height)
+        # A tap that slid leaves a blob up to two pens long: too short to be a stroke, whatever its shape.
+        tap = extent <= 2 * stroke_width
+        if small and (tap or _elongation(labels[p.y0:p.y1, p.x0:p.x1] == p.label) <= DOT_ELONGATION):
             p.shape = "dot"
         elif p.width >= BAR_ASPECT * p.height and p.height <= max(3 * stroke_width, 0.35 * symbol_height):
             p.shape = "bar"
@@ -409,7 +430,7 @@ def _elongation(blob):
     return float(np.sqrt(large / small))
 
 
-def _group(parts, symbol_height):
+def _group(parts, labels, stroke_width, symbol_height, band):
     """Partition component indices into symbols (lists of indices into ``parts``)."""
     parent = list(range(len(parts)))
 
@@ -428,9 +449,14 @@ def _group(parts, symbol_height):
             if _same_symbol(parts[a], parts[b], symbol_height):
                 parent[find(a)] = find(b)
 
+    taken = set()
     for bar, dots in _division_signs(parts, strokes, find):
         for d in dots:
             parent[find(d)] = find(bar)
+            taken.add(d)
+
+    for piece, owner in _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band):
+        parent[find(piece)] = find(owner)
 
     groups = {}
     for i in range(len(parts)):
@@ -479,6 +505,75 @@ def _division_signs(parts, strokes, find):
             taken.update(pair)
             signs.append((members[0], pair))
     return signs
+
+
+def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band):
+    """``(piece, owner)`` pairs: dots and lone bars that are part of a neighbouring symbol, not symbols.
+
+    A dot belongs to the stroke its ink (nearly) touches (:data:`TOUCH_DISTANCE`, :data:`OVER_DISTANCE`); a
+    dot or a lone bar in the top band of the line (:data:`TOP_BAND`) belongs to the nearest symbol within
+    :data:`ATTACH_REACH`. Decided against the stroke groups as they were before any attachment, so that the
+    order of the pieces does not matter.
+    """
+    height = band[1] - band[0] if band is not None else 0.0
+    members = {}
+    for i in strokes:
+        members.setdefault(find(i), []).append(i)
+    boxes = {root: (min(parts[i].x0 for i in group), min(parts[i].y0 for i in group),
+                    max(parts[i].x1 for i in group), max(parts[i].y1 for i in group))
+             for root, group in members.items()}
+
+    def in_top_band(p):
+        return height > 0 and (p.cy - band[0]) / height < TOP_BAND
+
+    def nearest_symbol(p, exclude):
+        best, best_gap = None, ATTACH_REACH * symbol_height
+        for root, (x0, y0, x1, y1) in boxes.items():
+            if root == exclude:
+                continue
+            gap = max(x0 - p.x1, p.x0 - x1, y0 - p.y1, p.y0 - y1, 0)
+            if gap < best_gap or (gap == best_gap and best is not None and x0 < boxes[best][0]):
+                best, best_gap = root, gap
+        return best
+
+    pairs = []
+    for i, p in enumerate(parts):
+        if p.shape == "dot" and i not in taken:
+            owner = _touched_symbol(p, parts, labels, symbol_height)
+            if owner is None and in_top_band(p):
+                owner = nearest_symbol(p, exclude=None)
+            if owner is not None:
+                pairs.append((i, owner))
+    for root, group in members.items():
+        bar = parts[group[0]]
+        if len(group) == 1 and bar.shape == "bar" and in_top_band(bar):
+            owner = nearest_symbol(bar, exclude=root)
+            if owner is not None:
+                pairs.append((group[0], owner))
+    return pairs
+
+
+def _touched_symbol(dot, parts, labels, symbol_height):
+    """Index of the non-dot component whose ink comes close enough to the dot's to own it, or None.
+
+    Distances are measured in a window around the dot only, a fraction of a symbol across: cheap however
+    large the drawing.
+    """
+    reach = int(np.ceil(OVER_DISTANCE * symbol_height)) + 1
+    height, width = labels.shape
+    y0, x0 = max(dot.y0 - reach, 0), max(dot.x0 - reach, 0)
+    window = labels[y0:min(dot.y1 + reach, height), x0:min(dot.x1 + reach, width)]
+    distance = ndi.distance_transform_edt(window != dot.label)
+    best, best_distance = None, np.inf
+    for other in np.unique(window):
+        if other == 0 or other == dot.label or parts[other - 1].shape == "dot":
+            continue
+        part = parts[other - 1]
+        near = float(distance[window == other].min()) / symbol_height
+        limit = OVER_DISTANCE if part.x0 <= dot.cx < part.x1 else TOUCH_DISTANCE
+        if near <= limit and near < best_distance:
+            best, best_distance = other - 1, near
+    return best
 
 
 def _line_band(parts):

@@ -46,6 +46,15 @@ SYMBOLS = {
     "4split": (0.6, [[(0.45, 0.04), (0.08, 0.58), (0.92, 0.58)], [(0.68, 0.74), (0.68, 0.98)]]),
     "5split": (0.6, [[(0.22, 0.2), (0.15, 0.45)] + _arc(0.48, 0.68, 0.38, 0.28, 235, 500, 18),
                      [(0.25, 0.04), (0.88, 0.04)]]),
+    # The top bar drawn as a second stroke that floats off the body, to the right of it.
+    "5float": (0.6, [[(0.22, 0.2), (0.15, 0.45)] + _arc(0.48, 0.68, 0.38, 0.28, 235, 500, 18),
+                     [(0.95, 0.02), (1.5, 0.0)]]),
+    # Strokes that leave a separate blob: where the pen first landed, where it was lifted.
+    "7blob": (0.6, [[(-0.15, 0.05)], [(0.14, 0.06), (0.92, 0.06), (0.4, 0.96)]]),
+    "3blob": (0.6, [_arc(0.45, 0.27, 0.38, 0.23, 200, 450, 16) + _arc(0.45, 0.73, 0.42, 0.23, 270, 520, 16),
+                    [(-0.1, 0.88)]]),
+    # A wide 5 whose bar reaches far to the right, touching the body: one component wider than it is tall.
+    "5long": (1.0, [[(1.0, 0.04), (0.2, 0.04), (0.15, 0.45)] + _arc(0.4, 0.68, 0.3, 0.28, 235, 500, 18)]),
 }
 
 

@@ -268,3 +268,12 @@ def test_single_symbols_are_not_cut(model_classify):
     drawing = draw(["4", "×", "7", "+", "0", "-", "2"], line_height=80, pen_width=8, gap=0.35)
     result = recognize(drawing.grey(), model_classify)
     assert result.expression == "4*7+0-2"
+
+
+@pytest.mark.slow
+def test_pieces_of_one_wide_symbol_are_not_read_as_symbols_of_their_own(model_classify):
+    # A cut through a wide 5 leaves its bar, which the classifier reads as "-" with confidence: a part of a
+    # cut must be a digit nearly as tall as the glyph.
+    drawing = draw(["1", "5long", "+", "5float", "8"], line_height=80, pen_width=8, gap=0.5)
+    result = recognize(drawing.grey(), model_classify)
+    assert result.expression == "15+58", [s.to_dict() for s in result.symbols]
