@@ -9,6 +9,23 @@ numpy only: no TensorFlow, so tests and the pipeline benchmark can use it.
 import numpy as np
 
 
+DIGIT_HEIGHT_PX = (50.0, 220.0)
+"""Range of digit heights on the app's canvas, in pixels: small writing on a phone to large on a tablet."""
+
+DIGITS_PER_PEN_WIDTH = (6.0, 26.0)
+"""Digit height divided by pen width: a thick marker (6) down to a fine pen on a large canvas (26)."""
+
+
+def random_writer(rng):
+    """Draw a writer's ``(digit_height_px, pen_width)`` from the ranges above.
+
+    Generated symbols, redrawn training digits and redrawn test digits all sample their scale and pen here, so
+    they agree on what "canvas style" means.
+    """
+    digit_height_px = rng.uniform(*DIGIT_HEIGHT_PX)
+    return digit_height_px, digit_height_px / rng.uniform(*DIGITS_PER_PEN_WIDTH)
+
+
 def blank(height, width):
     """An empty ink canvas: ``(height, width)`` float32 zeros, 1 means full ink."""
     return np.zeros((height, width), dtype=np.float32)
@@ -68,24 +85,25 @@ def to_rgba_png_array(ink, ink_rgb=(0, 0, 0), background=None):
 
 def _draw_capsule(canvas, a, b, radius):
     """Ink every pixel within ``radius`` of segment ab, with a one-pixel anti-aliased edge."""
+    # Plain floats and broadcast 1-D grids: this runs once per segment, thousands of times per data set.
+    ax, ay, bx, by = float(a[0]), float(a[1]), float(b[0]), float(b[1])
     height, width = canvas.shape
-    x0 = max(int(np.floor(min(a[0], b[0]) - radius - 1)), 0)
-    x1 = min(int(np.ceil(max(a[0], b[0]) + radius + 1)), width - 1)
-    y0 = max(int(np.floor(min(a[1], b[1]) - radius - 1)), 0)
-    y1 = min(int(np.ceil(max(a[1], b[1]) + radius + 1)), height - 1)
+    x0 = max(int(np.floor(min(ax, bx) - radius - 1)), 0)
+    x1 = min(int(np.ceil(max(ax, bx) + radius + 1)), width - 1)
+    y0 = max(int(np.floor(min(ay, by) - radius - 1)), 0)
+    y1 = min(int(np.ceil(max(ay, by) + radius + 1)), height - 1)
     if x1 < x0 or y1 < y0:
         return
-    ys, xs = np.mgrid[y0:y1 + 1, x0:x1 + 1]
     # Pixel centres sit at integer + 0.5 in canvas coordinates.
-    px = xs + 0.5 - a[0]
-    py = ys + 0.5 - a[1]
-    dx, dy = b[0] - a[0], b[1] - a[1]
+    px = np.arange(x0, x1 + 1, dtype=np.float64)[None, :] + (0.5 - ax)
+    py = np.arange(y0, y1 + 1, dtype=np.float64)[:, None] + (0.5 - ay)
+    dx, dy = bx - ax, by - ay
     length_sq = dx * dx + dy * dy
     if length_sq > 0:
-        t = np.clip((px * dx + py * dy) / length_sq, 0.0, 1.0)
+        t = np.minimum(np.maximum((px * dx + py * dy) / length_sq, 0.0), 1.0)
+        dist = np.hypot(px - t * dx, py - t * dy)
     else:
-        t = 0.0
-    dist = np.hypot(px - t * dx, py - t * dy)
-    cover = np.clip(radius + 0.5 - dist, 0.0, 1.0).astype(np.float32)
+        dist = np.hypot(px, py)
+    cover = np.minimum(np.maximum(radius + 0.5 - dist, 0.0), 1.0).astype(np.float32)
     region = canvas[y0:y1 + 1, x0:x1 + 1]
     np.maximum(region, cover, out=region)

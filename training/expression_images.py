@@ -1,0 +1,173 @@
+"""Whole handwritten expressions, composed from real MNIST test digits and generated operators.
+
+The end-to-end tests and the recognition benchmark need drawings whose true expression is known and which look
+like what the web app exports: canvas strokes of one pen width, symbols of one writer's size, uneven spacing,
+in any of the three forms a PNG arrives in (dark ink on paper, light ink on a dark board, ink on a transparent
+canvas). Digits are real MNIST **test** digits redrawn with the round pen (:mod:`training.redraw`), so the
+classifier never saw them; operators come from the stroke generator (:mod:`training.operators`); ``=``, ``÷``
+and ``.`` are drawn here because the classifier does not know them — the pipeline finds them by geometry.
+
+numpy + scikit-image only, no TensorFlow.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from py_pipeline.symbols import DIGITS, to_display
+from training.operators import symbol_strokes
+from training.pen import blank, draw_polyline, random_writer, to_rgba_png_array
+from training.redraw import redraw_digit
+
+POLARITIES = ("dark-on-light", "light-on-dark", "transparent")
+
+
+@dataclass(frozen=True)
+class ComposedExpression:
+    """A drawing with its ground truth: ``text`` is the ASCII expression, ``boxes[i]`` the ink box of symbol i."""
+
+    text: str
+    image: np.ndarray
+    ink: np.ndarray
+    boxes: list
+
+
+def digits_by_label(images, labels):
+    """Index MNIST digits by label: ``{0: (n0, 28, 28) array, …, 9: …}``."""
+    return {label: images[labels == label] for label in range(10)}
+
+
+def compose_expression(text, digits, rng, polarity="dark-on-light"):
+    """Draw ``text`` (ASCII: ``0-9 + - * / ( ) . =``, with ``:`` standing for ``÷``) as one writer would.
+
+    Parameters
+    ----------
+    text : str
+        The expression to draw, one character per symbol.
+    digits : dict of int to (n, 28, 28) ndarray
+        MNIST digits to draw from, as :func:`digits_by_label` gives.
+    rng : numpy.random.Generator
+        Everything random (which digit, writer, spacing, strokes) comes from it: same state, same drawing.
+    polarity : {"dark-on-light", "light-on-dark", "transparent"}
+        ``dark-on-light`` is RGB black on white, ``light-on-dark`` grayscale white on black, ``transparent``
+        RGBA black ink on a transparent canvas, as an unfilled canvas exports.
+    """
+    if polarity not in POLARITIES:
+        raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
+    digit_height, pen = random_writer(rng)
+    mid_line = digit_height / 2.0  # distance of the operators' centre above the baseline
+    patches = [_symbol_patch(char, digits, rng, digit_height, pen) for char in text]
+
+    margin = int(round(0.4 * digit_height + pen))
+    x = float(margin)
+    placed = []
+    for char, (ink, anchor) in zip(text, patches):
+        if placed:
+            close = char in DIGITS and text[len(placed) - 1] in DIGITS | {"."}
+            x += digit_height * (rng.uniform(0.08, 0.3) if close else rng.uniform(0.15, 0.45))
+        # anchor: "base" sits on the baseline, "mid" is centred on the mid line, "under" hangs to the baseline.
+        jitter = rng.normal(0.0, 0.04 * digit_height)
+        if anchor == "base":
+            bottom = jitter
+        else:
+            bottom = -mid_line + ink.shape[0] / 2.0 + jitter
+        placed.append((ink, x, bottom))
+        x += ink.shape[1]
+    width = int(np.ceil(x)) + margin
+    top_extent = max(ink.shape[0] - bottom for ink, _, bottom in placed)
+    low_extent = max(max(bottom for _, _, bottom in placed), 0.0)
+    height = int(np.ceil(top_extent + low_extent)) + 2 * margin
+    baseline = margin + top_extent
+
+    canvas = blank(height, width)
+    boxes = []
+    for ink, left, bottom in placed:
+        top = int(round(baseline + bottom - ink.shape[0]))
+        left = int(round(left))
+        region = canvas[top:top + ink.shape[0], left:left + ink.shape[1]]
+        np.maximum(region, ink[:region.shape[0], :region.shape[1]], out=region)
+        rows = np.flatnonzero(ink.max(axis=1) > 0.25)
+        cols = np.flatnonzero(ink.max(axis=0) > 0.25)
+        boxes.append([left + int(cols[0]), top + int(rows[0]), left + int(cols[-1]) + 1, top + int(rows[-1]) + 1])
+    return ComposedExpression(text=text, image=_as_image(canvas, polarity), ink=canvas, boxes=boxes)
+
+
+def random_expression_text(rng, max_numbers=4):
+    """A random well-formed expression in ASCII: 1–3 digit numbers, ``+ - * /``, sometimes parentheses,
+    a decimal point or a trailing ``=`` — the shapes of what people write on a calculator."""
+    count = int(rng.integers(2, max_numbers + 1))
+    parts = []
+    inside = None  # numbers written since the open parenthesis; None when none is open
+    for i in range(count):
+        if i > 0:
+            parts.append(str(rng.choice(list("+-*/"))))
+        if i < count - 1 and inside is None and rng.random() < 0.2:
+            parts.append("(")
+            inside = 0
+        number = str(int(rng.integers(0, 10 ** int(rng.integers(1, 4)))))
+        if rng.random() < 0.1:
+            number += "." + str(int(rng.integers(1, 10)))
+        parts.append(number)
+        if inside is not None:
+            inside += 1
+            if inside >= 2 and rng.random() < 0.6:
+                parts.append(")")
+                inside = None
+    if inside is not None:
+        parts.append(")")
+    if rng.random() < 0.2:
+        parts.append("=")
+    return "".join(parts)
+
+
+def _symbol_patch(char, digits, rng, digit_height, pen):
+    """Ink of one symbol at canvas scale, trimmed to its ink, and how it sits on the line."""
+    if char in DIGITS:
+        pool = digits[int(char)]
+        digit = pool[int(rng.integers(len(pool)))]
+        return _trim(redraw_digit(digit, digit_height * rng.uniform(0.85, 1.05), pen, rng)), "base"
+    if char == ".":
+        # A tap rarely lands as one point: the finger slides a little, leaving a blob up to ~2 pens wide.
+        tap = np.array([[0.0, 0.0], [pen * rng.uniform(0.0, 1.0), pen * rng.uniform(-0.5, 0.5)]])
+        return _trim(_draw([tap], pen)), "base"
+    if char == "=":
+        length = digit_height * rng.uniform(0.45, 0.8)
+        gap = digit_height * rng.uniform(0.22, 0.38)
+        bars = [np.array([[0.0, 0.0], [length, rng.normal(0, 0.03) * length]]),
+                np.array([[rng.normal(0, 0.05) * length, gap], [length, gap]])]
+        return _trim(_draw(bars, pen)), "mid"
+    if char == ":":
+        length = digit_height * rng.uniform(0.45, 0.75)
+        gap = digit_height * rng.uniform(0.2, 0.32)
+        centre = length * rng.uniform(0.4, 0.6)
+        dot = pen * rng.uniform(0.0, 0.8)
+        strokes = [np.array([[0.0, 0.0], [length, 0.0]]), np.array([[centre, -gap], [centre + dot, -gap]]),
+                   np.array([[centre, gap], [centre + dot, gap + dot / 2]])]
+        return _trim(_draw(strokes, pen)), "mid"
+    cls = to_display(char)
+    strokes = [stroke * digit_height for stroke in symbol_strokes(cls, rng)]
+    return _trim(_draw(strokes, pen)), "mid"
+
+
+def _draw(strokes, pen):
+    points = np.concatenate(strokes)
+    origin = points.min(axis=0) - pen
+    size = points.max(axis=0) - origin + pen
+    canvas = blank(int(np.ceil(size[1])) + 1, int(np.ceil(size[0])) + 1)
+    for stroke in strokes:
+        draw_polyline(canvas, stroke - origin, pen)
+    return canvas
+
+
+def _trim(ink):
+    rows = np.flatnonzero(ink.max(axis=1) > 0)
+    cols = np.flatnonzero(ink.max(axis=0) > 0)
+    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def _as_image(ink, polarity):
+    if polarity == "transparent":
+        return to_rgba_png_array(ink)
+    if polarity == "dark-on-light":
+        return to_rgba_png_array(ink, ink_rgb=(20, 20, 30), background=(255, 255, 255))[..., :3]
+    return np.round(ink * 255).astype(np.uint8)

@@ -1,0 +1,258 @@
+"""Redraw a scanned MNIST digit the way a finger draws it on the web app's canvas.
+
+MNIST strokes are scanned pen on paper: varying width, soft edges, 20 px high. The app's ink is canvas
+polylines of one uniform width, a hundred-odd pixels high, cut out and shrunk by the pipeline. To train (and
+test) on what the app really sees, a digit is reduced to its centre line and drawn again with the round pen of
+:mod:`training.pen`:
+
+1. upsample the digit ×3 and threshold it, so the skeleton follows the stroke rather than the 28-pixel grid,
+   and hollow out blobs (loops a wide pen filled in);
+2. skeletonize (scikit-image) and trace the skeleton into polylines — one per piece of stroke between ends and
+   junctions — dropping the tiny spurs skeletonization leaves on blobs;
+3. simplify each polyline (Douglas–Peucker) and round its corners (Chaikin), as a canvas draws smoothed
+   pointer events;
+4. scale to ``height_px``, jitter the vertices a little, and draw every polyline at ``pen_width``.
+
+numpy, scikit-image and SciPy (a scikit-image dependency) only: the lead's end-to-end tests and benchmark
+compose expression images from redrawn MNIST test digits without importing TensorFlow.
+"""
+
+import numpy as np
+from scipy.ndimage import binary_dilation, distance_transform_edt
+from skimage.morphology import skeletonize
+from skimage.transform import resize
+
+from py_pipeline.normalize import normalize_to_mnist
+from training.pen import blank, draw_polyline, random_writer
+
+UPSAMPLE = 3
+"""Skeletonize at three times the MNIST resolution: smoother centre lines, fewer staircase corners."""
+
+INK_THRESHOLD = 0.6
+"""Fraction of the digit's peak intensity that counts as ink when finding the centre line."""
+
+BLOB_FACTOR = 2.0
+"""Ink deeper than this many typical stroke half-widths is a filled loop (see :func:`_open_filled_loops`)."""
+
+MIN_SPUR_GRID_PX = 2.5
+"""Skeleton branches that end in the open and are shorter than this (in 28-grid pixels) are artefacts."""
+
+SIMPLIFY_TOLERANCE_GRID_PX = 0.3
+"""Douglas–Peucker tolerance in 28-grid pixels: removes the staircase, keeps the shape."""
+
+JITTER_FRACTION = 0.008
+"""Standard deviation of the vertex jitter, as a fraction of ``height_px``: a hand never repeats a line."""
+
+_NEIGHBOURS = [(-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1)]
+
+
+def redraw_digit(digit28, height_px, pen_width, rng):
+    """Redraw one digit as canvas strokes of uniform width.
+
+    Parameters
+    ----------
+    digit28 : (28, 28) ndarray
+        An MNIST-style digit, ink bright: uint8 in [0, 255] or float in [0, 1].
+    height_px : float
+        Height of the digit's centre line on the canvas, in pixels (its ink is one pen width taller). The web
+        app hands the recogniser drawings 256 px high, so its digits are roughly 50–220 px high.
+    pen_width : float
+        Pen diameter in canvas pixels.
+    rng : numpy.random.Generator
+        Source of the small vertex jitter; the same generator state gives the same drawing.
+
+    Returns
+    -------
+    ink : (H, W) ndarray of float32
+        Canvas-scale ink in [0, 1] with a 2-pixel margin around the strokes; all zeros when the digit has no
+        ink.
+    """
+    polylines = digit_polylines(digit28)
+    if not polylines:
+        return blank(int(np.ceil(height_px)) + 2, int(np.ceil(height_px)) + 2)
+    points = np.concatenate(polylines)
+    top_left = points.min(axis=0)
+    extent = points.max(axis=0) - top_left
+    scale = height_px / max(extent[1], 1.0)
+    margin = pen_width / 2.0 + 2.0
+    width = int(np.ceil(extent[0] * scale + 2 * margin))
+    height = int(np.ceil(extent[1] * scale + 2 * margin))
+    canvas = blank(height, width)
+    jitter = JITTER_FRACTION * height_px
+    for line in polylines:
+        canvas_points = (line - top_left) * scale + margin
+        canvas_points = canvas_points + rng.normal(0.0, jitter, size=canvas_points.shape)
+        draw_polyline(canvas, canvas_points, pen_width)
+    return canvas
+
+
+def digit_polylines(digit28):
+    """Centre lines of a digit as a list of ``(K, 2)`` float arrays of ``(x, y)`` in 28-grid pixels.
+
+    Each polyline is simplified and its corners rounded; a single-pixel skeleton becomes a one-point polyline
+    (a dot). Deterministic: no randomness here.
+    """
+    ink = np.asarray(digit28, dtype=np.float32)
+    if ink.max() > 1.0:
+        ink = ink / 255.0
+    peak = ink.max()
+    if peak <= 0:
+        return []
+    fine = resize(ink, (ink.shape[0] * UPSAMPLE, ink.shape[1] * UPSAMPLE), order=1, mode="edge",
+                  anti_aliasing=False)
+    skeleton = skeletonize(_open_filled_loops(fine > INK_THRESHOLD * peak))
+    paths = _trace_skeleton(skeleton)
+    min_spur = MIN_SPUR_GRID_PX * UPSAMPLE
+    polylines = []
+    for path, open_ended in paths:
+        if open_ended and len(paths) > 1 and _length(path) < min_spur:
+            continue
+        simplified = _douglas_peucker(path, SIMPLIFY_TOLERANCE_GRID_PX * UPSAMPLE)
+        rounded = _chaikin(simplified, closed=np.array_equal(path[0], path[-1]) and len(path) > 2)
+        # (row, col) in the fine grid → (x, y) in the 28 grid, pixel centres at +0.5.
+        polylines.append((rounded[:, ::-1] + 0.5) / UPSAMPLE)
+    return polylines
+
+
+def _open_filled_loops(mask):
+    """Hollow out blobs much thicker than the digit's strokes, so their skeleton is a loop, not a line.
+
+    A small loop written with a wide pen (the bowl of a 9, 6 or 8) is often filled solid in MNIST; its
+    skeleton is then a short line and the redrawn digit turns into a 7, a 1 or a 0. A person drawing the same
+    digit with a thinner canvas pen leaves the loop open, so the blob's core is cut out before skeletonizing.
+    Measured: a CNN trained and tested on redrawn digits gets 98.76% instead of 98.52% with this step.
+    """
+    depth = distance_transform_edt(mask)
+    skeleton_depth = depth[skeletonize(mask)]
+    if skeleton_depth.size == 0:
+        return mask
+    half_width = float(np.median(skeleton_depth))
+    core = depth > BLOB_FACTOR * half_width
+    if not core.any():
+        return mask
+    return mask & ~binary_dilation(core, iterations=max(1, int(round(0.5 * half_width))))
+
+
+def _trace_skeleton(skeleton):
+    """Split a one-pixel-wide skeleton into paths between ends and junctions, plus closed loops.
+
+    Returns a list of ``(path, open_ended)``: ``path`` is ``(K, 2)`` float ``(row, col)``; ``open_ended`` says
+    one end of the path is a free end (a candidate spur). Diagonal links are dropped where an orthogonal
+    neighbour already joins the two pixels, so staircase corners do not read as junctions.
+    """
+    pixels = {tuple(p) for p in np.argwhere(skeleton)}
+    graph = {p: _linked_neighbours(p, pixels) for p in pixels}
+    nodes = [p for p in sorted(graph) if len(graph[p]) != 2]
+    seen_edges = set()
+    paths = []
+
+    def walk(start, first):
+        path = [start, first]
+        seen_edges.add(frozenset((start, first)))
+        previous, current = start, first
+        while len(graph[current]) == 2:
+            nxt = next((n for n in graph[current] if n != previous), None)
+            if nxt is None or frozenset((current, nxt)) in seen_edges:
+                break
+            seen_edges.add(frozenset((current, nxt)))
+            path.append(nxt)
+            previous, current = current, nxt
+        return path
+
+    for node in nodes:
+        if not graph[node]:
+            paths.append((np.array([node], dtype=np.float64), False))
+            continue
+        for neighbour in sorted(graph[node]):
+            if frozenset((node, neighbour)) not in seen_edges:
+                path = walk(node, neighbour)
+                open_ended = len(graph[path[0]]) == 1 or len(graph[path[-1]]) == 1
+                paths.append((np.array(path, dtype=np.float64), open_ended))
+    for pixel in sorted(graph):  # whatever is left is closed loops, e.g. a 0 or the bowl of a 6
+        for neighbour in sorted(graph[pixel]):
+            if frozenset((pixel, neighbour)) not in seen_edges:
+                paths.append((np.array(walk(pixel, neighbour), dtype=np.float64), False))
+    return paths
+
+
+def _linked_neighbours(pixel, pixels):
+    row, col = pixel
+    present = [(row + dr, col + dc) for dr, dc in _NEIGHBOURS if (row + dr, col + dc) in pixels]
+    linked = []
+    for other in present:
+        dr, dc = other[0] - row, other[1] - col
+        if dr != 0 and dc != 0 and ((row + dr, col) in pixels or (row, col + dc) in pixels):
+            continue
+        linked.append(other)
+    return linked
+
+
+def _length(path):
+    return float(np.hypot(*np.diff(path, axis=0).T).sum()) if len(path) > 1 else 0.0
+
+
+def _douglas_peucker(path, tolerance):
+    """Keep the fewest vertices of ``path`` that stay within ``tolerance`` of it (iterative Douglas–Peucker).
+
+    Written here rather than using ``skimage.measure.approximate_polygon`` because that one loops in Python
+    per point and dominated the redraw time.
+    """
+    path = np.asarray(path, dtype=np.float64)
+    if len(path) < 3:
+        return path
+    keep = np.zeros(len(path), dtype=bool)
+    keep[0] = keep[-1] = True
+    stack = [(0, len(path) - 1)]
+    while stack:
+        first, last = stack.pop()
+        if last - first < 2:
+            continue
+        inner = path[first + 1:last]
+        chord = path[last] - path[first]
+        offset = inner - path[first]
+        norm = np.hypot(*chord)
+        if norm > 0:
+            distance = np.abs(chord[0] * offset[:, 1] - chord[1] * offset[:, 0]) / norm
+        else:  # a closed loop: measure from the shared end point
+            distance = np.hypot(offset[:, 0], offset[:, 1])
+        farthest = int(distance.argmax())
+        if distance[farthest] > tolerance:
+            split = first + 1 + farthest
+            keep[split] = True
+            stack.extend([(first, split), (split, last)])
+    return path[keep]
+
+
+def _chaikin(points, closed, iterations=1):
+    """Corner cutting: each pass replaces every corner by two points at 1/4 and 3/4 of its edges."""
+    points = np.asarray(points, dtype=np.float64)
+    if len(points) < 3:
+        return points
+    for _ in range(iterations):
+        if closed:
+            ring = np.vstack([points[:-1], points[:1]]) if np.array_equal(points[0], points[-1]) else points
+            a, b = ring, np.roll(ring, -1, axis=0)
+            cut = np.empty((2 * len(ring), 2))
+            cut[0::2] = 0.75 * a + 0.25 * b
+            cut[1::2] = 0.25 * a + 0.75 * b
+            points = np.vstack([cut, cut[:1]])
+        else:
+            a, b = points[:-1], points[1:]
+            cut = np.empty((2 * len(a), 2))
+            cut[0::2] = 0.75 * a + 0.25 * b
+            cut[1::2] = 0.25 * a + 0.75 * b
+            points = np.vstack([points[:1], cut, points[-1:]])
+    return points
+
+
+def redraw_batch(digits, rng):
+    """Redraw each digit with a random writer (:func:`training.pen.random_writer`) and normalise it.
+
+    Returns ``(N, 28, 28)`` float32: what the pipeline would hand the classifier for each digit drawn on the
+    canvas. Used for the redrawn share of training data and for the canvas-style test accuracy.
+    """
+    out = np.zeros((len(digits), 28, 28), dtype=np.float32)
+    for i, digit in enumerate(digits):
+        height_px, pen_width = random_writer(rng)
+        out[i] = normalize_to_mnist(redraw_digit(digit, height_px, pen_width, rng))
+    return out
