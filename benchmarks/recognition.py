@@ -1,0 +1,67 @@
+"""Recognition benchmark: exact-match rate, images per second and time per stage on composed expressions.
+
+    .venv/bin/python benchmarks/recognition.py [--count 200] [--seed 0] [--model DIR]
+
+Each drawing is a random expression composed from MNIST **test** digits redrawn with the canvas pen plus
+generated operators (:mod:`training.expression_images`), in all three PNG polarities, then recognised by the
+same ``recognize_batch`` the CLI uses with the committed Keras model. Composition is not timed. A drawing counts
+as an exact match when the recognised ASCII expression equals the drawn one character for character.
+This is a script that prints numbers, not a test: speed depends on the machine and its load.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from py_pipeline.recognize import recognize_batch  # noqa: E402
+from training.expression_images import POLARITIES, compose_expression, digits_by_label, random_expression_text  # noqa: E402
+from training.mnist_data import load_mnist  # noqa: E402
+from training.model_store import load_classifier  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", help="model directory (default: the one models/current names)")
+    parser.add_argument("--show-misses", type=int, default=10, help="print up to this many misses")
+    args = parser.parse_args()
+
+    mnist = load_mnist()
+    digits = digits_by_label(mnist.test_images, mnist.test_labels)
+    rng = np.random.default_rng(args.seed)
+    drawings = [compose_expression(random_expression_text(rng), digits, rng, POLARITIES[i % 3])
+                for i in range(args.count)]
+    classify = load_classifier(args.model)
+    recognize_batch([drawings[0].image], classify)  # warm-up: Keras builds its graph on the first call
+
+    start = time.perf_counter()
+    results = recognize_batch([d.image for d in drawings], classify)
+    elapsed = time.perf_counter() - start
+
+    exact = [r.expression == d.text.replace(":", "/") for r, d in zip(results, drawings)]
+    symbols = sum(len(d.text) for d in drawings)
+    stage_totals = {}
+    for r in results:
+        for stage, ms in r.timings_ms.items():
+            stage_totals.setdefault(stage, []).append(ms)
+
+    print(f"drawings            {len(drawings)} ({symbols} symbols, seed {args.seed})")
+    print(f"exact match         {sum(exact)}/{len(exact)} = {100 * sum(exact) / len(exact):.1f}%")
+    print(f"throughput          {len(drawings) / elapsed:.1f} images/s ({elapsed:.2f} s in all)")
+    print("time per stage      (ms per image: mean, median)")
+    for stage, values in stage_totals.items():
+        print(f"  {stage:<17} {statistics.fmean(values):8.2f} {statistics.median(values):8.2f}")
+    misses = [(d.text, r.expression, r.error) for d, r, ok in zip(drawings, results, exact) if not ok]
+    for text, got, error in misses[:args.show_misses]:
+        print(f"  miss: drew {text!r:<22} read {got!r:<22} {error.message if error else ''}")
+
+
+if __name__ == "__main__":
+    main()

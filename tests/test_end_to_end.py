@@ -1,0 +1,162 @@
+"""End to end with the committed model: composed handwriting in, the right expression and value out.
+
+Drawings are composed from MNIST **test** digits redrawn with the canvas pen plus generated operators (and
+``=``/``÷``/``.`` drawn by geometry), so neither the digits nor these exact operator strokes were trained on.
+The CLI runs as a subprocess, exactly as a user runs it.
+"""
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from py_pipeline.recognize import recognize_batch
+from training.expression_images import compose_expression, digits_by_label, random_expression_text
+from training.mnist_data import load_mnist
+from training.model_store import current_version, load_classifier
+from training.pen import to_rgba_png_array
+
+ROOT = Path(__file__).resolve().parents[1]
+
+EXACT_FLOOR = 0.75
+"""Regression floor, not the goal: the pipeline issue's target is 98% exact (benchmarks/recognition.py); the
+committed model and segmentation read about 78% of these 60 drawings exactly today. Raise it as they improve."""
+
+
+@pytest.fixture(scope="module")
+def digits():
+    mnist = load_mnist()
+    return digits_by_label(mnist.test_images, mnist.test_labels)
+
+
+@pytest.fixture(scope="module")
+def classify():
+    return load_classifier(None)
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "py_pipeline", "recognize", *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+
+
+def _polarities(ink):
+    """The same ink as the three PNGs people hand us: dark on light, light on dark, transparent canvas."""
+    return {
+        "dark-on-light": to_rgba_png_array(ink, ink_rgb=(10, 10, 40), background=(250, 250, 245))[..., :3],
+        "light-on-dark": to_rgba_png_array(ink, ink_rgb=(255, 255, 255), background=(30, 30, 30)),
+        "transparent": to_rgba_png_array(ink),
+    }
+
+
+def test_cli_reads_the_same_drawing_in_every_polarity(tmp_path, digits):
+    drawing = compose_expression("12+7*(3-1)", digits, np.random.default_rng(2026))
+    paths = []
+    for name, image in _polarities(drawing.ink).items():
+        path = tmp_path / f"{name}.png"
+        Image.fromarray(image).save(path)
+        paths.append(path)
+    run = _cli("--json", *paths)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(p) for p in paths]
+    for line in lines:
+        assert line["error"] is None
+        assert line["expression"] == "12+7*(3-1)"
+        assert line["value"] == str(12 + 7 * (3 - 1))
+        assert len(line["symbols"]) == 10
+        assert {"char", "confidence", "box", "alternatives"} <= set(line["symbols"][0])
+
+
+def test_cli_reports_errors_as_one_line_each(tmp_path, digits):
+    drawing = compose_expression("5++3", digits, np.random.default_rng(7))
+    bad_expression = tmp_path / "double-plus.png"
+    Image.fromarray(drawing.image).save(bad_expression)
+    corrupt = tmp_path / "corrupt.png"
+    corrupt.write_bytes(Image.new("L", (1, 1)).tobytes() + b"\x89PNG not really")
+    empty = tmp_path / "empty.png"
+    Image.new("RGBA", (300, 100), (0, 0, 0, 0)).save(empty)
+
+    run = _cli("--json", bad_expression, corrupt, empty)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    by_file = {Path(line["file"]).name: line for line in map(json.loads, run.stdout.splitlines())}
+    assert by_file["double-plus.png"]["expression"] == "5++3"
+    assert by_file["double-plus.png"]["value"] is None and "+" in by_file["double-plus.png"]["error"]
+    assert by_file["corrupt.png"]["value"] is None and "corrupt.png" in by_file["corrupt.png"]["error"]
+    assert by_file["empty.png"]["value"] is None and by_file["empty.png"]["error"]
+
+
+def test_cli_missing_model_is_one_clear_line(tmp_path):
+    Image.new("L", (50, 50), 255).save(tmp_path / "x.png")
+    run = _cli("--model", tmp_path / "no-such-model", tmp_path / "x.png")
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert len(run.stderr.strip().splitlines()) == 1 and "no-such-model" in run.stderr
+
+
+def _reference_value(text):
+    """The value of a composed expression, computed independently of py_pipeline's parser."""
+    # Composed expressions are built from +, -, *, / and parentheses only; evaluate them with a tiny
+    # shunting-yard over Fractions so the test does not trust the code under test.
+    ops, out = [], []
+    precedence = {"+": 1, "-": 1, "*": 2, "/": 2}
+
+    def reduce():
+        b, a = out.pop(), out.pop()
+        op = ops.pop()
+        out.append(a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b)
+
+    i = 0
+    text = text.rstrip("=")
+    while i < len(text):
+        c = text[i]
+        if c.isdigit() or c == ".":
+            j = i
+            while j < len(text) and (text[j].isdigit() or text[j] == "."):
+                j += 1
+            out.append(Fraction(text[i:j]))
+            i = j
+            continue
+        if c == "(":
+            ops.append(c)
+        elif c == ")":
+            while ops[-1] != "(":
+                reduce()
+            ops.pop()
+        else:
+            while ops and ops[-1] != "(" and precedence[ops[-1]] >= precedence[c]:
+                reduce()
+            ops.append(c)
+        i += 1
+    while ops:
+        reduce()
+    return out[0]
+
+
+def test_composed_expressions_are_read_and_calculated(digits, classify):
+    rng = np.random.default_rng(11)
+    drawings = [compose_expression(random_expression_text(rng), digits, rng, polarity)
+                for polarity in ("dark-on-light", "light-on-dark", "transparent") for _ in range(20)]
+    results = recognize_batch([d.image for d in drawings], classify)
+    exact = 0
+    for drawing, result in zip(drawings, results):
+        if result.expression != drawing.text:
+            continue
+        exact += 1
+        try:
+            expected = _reference_value(drawing.text)
+        except ZeroDivisionError:
+            assert result.value is None and "zero" in result.error.message
+            continue
+        assert Fraction(result.value) == expected, (drawing.text, result.value)
+    assert exact / len(drawings) >= EXACT_FLOOR, f"only {exact}/{len(drawings)} read exactly"
+
+
+def test_the_model_the_cli_uses_is_the_committed_current_one():
+    version = current_version()
+    assert (ROOT / "models" / version / "model.keras").is_file()
