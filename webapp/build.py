@@ -48,7 +48,8 @@ BUILD_INFO = "build-info.json"
 SERVICE_WORKER = "sw.js"
 BRIDGE_TARGET = "py/inkcalc_bridge.py"
 NO_RECOGNITION_REASON = ("this build has no numpy / scikit-image wheels (it was built with "
-                         "--no-scientific-packages), so drawings cannot be recognised here. Rebuild with --download-packages or --pyodide-packages DIR.")
+                         "--no-scientific-packages), so drawings cannot be recognised here. "
+                         "Rebuild with --download-packages or --pyodide-packages DIR.")
 
 
 @dataclass
