@@ -116,6 +116,8 @@ def test_worker_protocol_runs_py_pipeline_in_pyodide(chromium, site_url, built_s
     assert out["info"] == out["again"]
     assert out["info"]["appVersion"] == info["appVersion"]
     assert out["info"]["modelVersion"] == info["modelVersion"]
+    # The page flags uncertain symbols at the model card's calibrated threshold, passed through the build.
+    assert out["info"]["uncertainBelow"] == info["runtime"]["uncertainBelow"]
     assert out["info"]["backend"] == "wasm"
     assert out["info"]["canRecognize"] is False and "--no-scientific-packages" in out["info"]["reason"]
 

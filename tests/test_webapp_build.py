@@ -383,3 +383,11 @@ def test_a_release_folder_supplies_the_wheels(tmp_path):
     found = gather_wheels(lock, ["alpha"], version="9.9.9", cache_dir=tmp_path / "cache",
                           release_dir=tmp_path / "pyodide", log=quiet)
     assert found["alpha"].read_bytes() == b"alpha wheel"
+
+
+def test_build_passes_the_model_cards_uncertainty_threshold_to_the_page(built_site, site_model):
+    card = Path(site_model[0]).parent / "card.json"
+    info = json.loads((built_site / "build-info.json").read_text(encoding="utf-8"))
+    expected = (json.loads(card.read_text(encoding="utf-8"))["metrics"]["calibration"]["uncertain_below"]
+                if card.is_file() else None)
+    assert info["runtime"]["uncertainBelow"] == expected

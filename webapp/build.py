@@ -93,7 +93,8 @@ def build(options, log=print):
         csp = {"meta": csp_policy.policy(extra_connect=packages["connect"]),
                "header": csp_policy.policy(extra_connect=packages["connect"], header=True)}
         _set_csp(staging / "index.html", csp["meta"])
-        info = _write_build_info(staging, options, model_version, manifest, pyodide_version, packages, csp)
+        info = _write_build_info(staging, options, model_version, manifest, pyodide_version, packages, csp,
+                                 model_dir)
         cache_name = _write_service_worker(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -259,7 +260,16 @@ def _file_hashes(root, skip=()):
     return hashes
 
 
-def _write_build_info(staging, options, model_version, manifest, pyodide_version, packages, csp):
+def _uncertain_below(model_dir):
+    """The model card's calibrated confidence under which the page flags a symbol, or None without a card."""
+    card = Path(model_dir).parent / "card.json"
+    if not card.is_file():
+        return None
+    calibration = json.loads(card.read_text(encoding="utf-8")).get("metrics", {}).get("calibration", {})
+    return calibration.get("uncertain_below")
+
+
+def _write_build_info(staging, options, model_version, manifest, pyodide_version, packages, csp, model_dir):
     tfjs_version = json.loads((options.node_modules / "@tensorflow" / "tfjs" / "package.json")
                               .read_text(encoding="utf-8"))["version"]
     from py_pipeline.symbols import CLASSES
@@ -275,6 +285,7 @@ def _write_build_info(staging, options, model_version, manifest, pyodide_version
         "csp": csp,
         "runtime": {
             "modelVersion": model_version,
+            "uncertainBelow": _uncertain_below(model_dir),
             "classes": list(CLASSES),
             "pipelinePackage": DIST_NAME,
             "packageSource": packages["kind"],

@@ -4,7 +4,8 @@
 import {InkCanvas} from './canvas.js';
 import {renderSteps, displayChar, displayText, candidates, percent, sentence} from './steps.js';
 
-/** Symbols read with less confidence than this are marked uncertain (the model card may refine it). */
+/** Symbols read with less confidence than this are marked uncertain, unless the model card's calibration
+ * (passed on by `init` as uncertainBelow) says where this model's readings stop being reliable. */
 const CONFIDENCE_THRESHOLD = 0.8;
 /** Recognition waits this long after a pen-up, so a symbol of several strokes is not read half-written. */
 const RECOGNIZE_DELAY_MS = 250;
@@ -36,6 +37,7 @@ const ink = new InkCanvas($('ink'));
 const state = {
   runtime: null,
   canRecognize: false,
+  uncertainBelow: null, // the model card's calibrated threshold, once init has said it
   // Bumped by every drawing change and every request: a reply is shown only if no newer one was asked for
   // and the drawing did not change since, so a slow reply never overwrites a newer result.
   generation: 0,
@@ -192,7 +194,7 @@ function refocusSymbol() {
 
 function isUncertain({recognition, chars}, i) {
   const symbol = recognition.symbols[i];
-  return chars[i] === symbol.char && symbol.confidence < CONFIDENCE_THRESHOLD;
+  return chars[i] === symbol.char && symbol.confidence < (state.uncertainBelow ?? CONFIDENCE_THRESHOLD);
 }
 
 /** The expression as one button per symbol, so any symbol can be corrected from the result itself. */
@@ -515,6 +517,7 @@ async function startRuntime() {
   ui.versions.textContent = `App ${info.appVersion ?? '?'} · model ${info.modelVersion ?? 'none'}` +
     `${info.backend ? ` · ${info.backend}` : ''}`;
   state.canRecognize = Boolean(info.canRecognize);
+  state.uncertainBelow = info.uncertainBelow ?? null;
   updateToolbar();
   if (!state.canRecognize) {
     setStatus('error', 'Recognition unavailable');

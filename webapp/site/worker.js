@@ -204,6 +204,7 @@ async function boot() {
   return {
     appVersion: info.appVersion,
     modelVersion: info.modelVersion,
+    uncertainBelow: info.runtime.uncertainBelow ?? null,
     backend: runtime.tf ? runtime.tf.getBackend() : null,
     canRecognize,
     reason,
