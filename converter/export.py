@@ -7,8 +7,10 @@ TensorFlow is already imported to load the Keras model; a ``tensorflowjs_convert
 it a second time. TensorFlow is imported inside the functions, so importing this module is cheap.
 """
 
+import json
 import os
 import tempfile
+from pathlib import Path
 
 from py_pipeline.normalize import SIZE
 
@@ -41,6 +43,18 @@ def convert_to_graph_model(model, out_dir, quantization):
         model.export(saved_model_dir, format="tf_saved_model", verbose=False)
         convert_tf_saved_model = _import_tfjs_converter()
         convert_tf_saved_model(saved_model_dir, str(out_dir), quantization_dtype_map=dtype_map)
+    _canonicalise_model_json(Path(out_dir) / "model.json")
+
+
+def _canonicalise_model_json(path):
+    """Rewrite ``model.json`` with sorted keys and no spaces, so the same model always gives the same bytes.
+
+    The converter writes each node's ``attr`` (a protobuf map) in a different order on every run: the model is
+    identical but its sha256 changes, so the manifest, the site's cache and git would all see a new model.
+    JSON object order means nothing to TF.js; dropping the spaces also saves a few percent of the file.
+    """
+    topology = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(topology, sort_keys=True, separators=(",", ":")), encoding="utf-8")
 
 
 def library_versions():
