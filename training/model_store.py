@@ -87,9 +87,12 @@ def read_card(folder):
 
 
 def write_card(folder, card):
-    """Write ``card`` as ``card.json`` (pretty, UTF-8, keys in insertion order)."""
+    """Write ``card`` as ``card.json`` (pretty, UTF-8, keys in insertion order), atomically: the converter
+    rewrites the card after training, and an interrupted write must not leave a model without its card."""
     path = Path(folder) / CARD_FILE
-    path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    staging = path.with_name(CARD_FILE + ".tmp")
+    staging.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(staging, path)
     return path
 
 
