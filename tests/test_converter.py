@@ -195,6 +195,25 @@ def test_missing_node_is_named(models_dir):
     assert done.stderr.strip().splitlines()[-1].startswith("error: Node is not on PATH")
 
 
+def test_missing_converter_extra_is_named(models_dir, tmp_path):
+    """A Python whose site-packages really lacks tensorflowjs: every other installed package is linked in."""
+    import site
+
+    packages = tmp_path / "site-packages-without-tfjs"
+    packages.mkdir()
+    for root in site.getsitepackages():
+        for entry in Path(root).iterdir():
+            if not entry.name.lower().startswith("tensorflowjs") and not (packages / entry.name).exists():
+                (packages / entry.name).symlink_to(entry)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO_ROOT), str(packages)])}
+    done = subprocess.run([sys.executable, "-S", "-m", "converter", VERSION, "--models-dir", str(models_dir)],
+                          capture_output=True, text=True, cwd=REPO_ROOT, env=env, timeout=120)
+
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: the TF.js converter is not installed: run `pip install -e '.[convert]'`")
+
+
 def test_compare_names_the_rows_whose_top_class_differs():
     keras_probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.7, 0.3]], np.float32)
     tfjs_probs = np.array([[0.9, 0.1], [0.6, 0.4], [0.7, 0.3]], np.float32)
