@@ -214,6 +214,22 @@ def test_missing_converter_extra_is_named(models_dir, tmp_path):
         "error: the TF.js converter is not installed: run `pip install -e '.[convert]'`")
 
 
+def test_missing_node_modules_is_named(models_dir, tmp_path):
+    """A checkout that never ran `npm ci`: the code copied into a folder with no node_modules beside it."""
+    import shutil
+
+    checkout = tmp_path / "checkout"
+    for package in ("converter", "py_pipeline", "training"):
+        shutil.copytree(REPO_ROOT / package, checkout / package, ignore=shutil.ignore_patterns("__pycache__"))
+    done = subprocess.run([sys.executable, "-m", "converter", VERSION, "--models-dir", str(models_dir)],
+                          capture_output=True, text=True, cwd=checkout, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(checkout)})
+
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: node_modules is missing") and last.endswith(f"run `npm ci` in {checkout}")
+
+
 def test_compare_names_the_rows_whose_top_class_differs():
     keras_probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.7, 0.3]], np.float32)
     tfjs_probs = np.array([[0.9, 0.1], [0.6, 0.4], [0.7, 0.3]], np.float32)
