@@ -58,7 +58,7 @@ def _recognize_files(paths, classify):
             images.append(load_image(path))
             positions.append(i)
         except InkcalcError as error:
-            records[i] = {"file": path, "expression": "", "value": None, "decimal": None,
+            records[i] = {"file": path, "expression": "", "value": None, "decimal": None, "display": None,
                           "error": error.message, "symbols": []}
     for i, result in zip(positions, recognize_batch(images, classify)):
         records[i] = _record(paths[i], result.to_dict())
@@ -72,6 +72,7 @@ def _record(path, result):
         "expression": result["expression"],
         "value": result["value"],
         "decimal": result.get("decimal"),
+        "display": result.get("display"),
         "error": error["message"] if error else None,
         "symbols": [
             {key: symbol[key] for key in ("char", "confidence", "box", "alternatives")}
@@ -84,7 +85,4 @@ def _human_line(line):
     if line["error"]:
         shown = f"{line['expression']}  " if line["expression"] else ""
         return f"{line['file']}: {shown}error: {line['error']}"
-    value = line["value"]
-    if line["decimal"] and line["decimal"] != value:
-        value = f"{value} ≈ {line['decimal']}" if "/" in value else value
-    return f"{line['file']}: {line['expression']} → {value}"
+    return f"{line['file']}: {line['expression']} → {line['display']}"

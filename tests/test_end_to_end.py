@@ -71,6 +71,9 @@ def test_cli_reads_the_same_drawing_in_every_polarity(tmp_path, digits):
         assert len(line["symbols"]) == 10
         assert {"char", "confidence", "box", "alternatives"} <= set(line["symbols"][0])
 
+    human = _cli(paths[0])
+    assert human.returncode == 0 and human.stdout == f"{paths[0]}: 12+7*(3-1) → 26\n"
+
 
 def test_cli_reports_errors_as_one_line_each(tmp_path, digits):
     drawing = compose_expression("5++3", digits, np.random.default_rng(7))
