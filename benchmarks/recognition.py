@@ -1,9 +1,10 @@
 """Recognition benchmark: exact-match rate, images per second and time per stage on composed expressions.
 
-    .venv/bin/python benchmarks/recognition.py [--count 200] [--seed 0] [--model DIR]
+    .venv/bin/python benchmarks/recognition.py [--count 200] [--seed 0] [--touching 0.15] [--model DIR]
 
 Each drawing is a random expression composed from MNIST **test** digits redrawn with the canvas pen plus
-generated operators (:mod:`training.expression_images`), in all three PNG polarities, then recognised by the
+generated operators (:mod:`training.expression_images`), some digits written into their neighbour as a fast
+hand does, in all three PNG polarities, then recognised by the
 same ``recognize_batch`` the CLI uses with the committed Keras model. Composition is not timed. A drawing counts
 as an exact match when the recognised ASCII expression equals the drawn one character for character.
 This is a script that prints numbers, not a test: speed depends on the machine and its load.
@@ -29,6 +30,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--touching", type=float, default=0.15,
+                        help="chance that a digit is written into the previous one (default 0.15)")
     parser.add_argument("--model", help="model directory (default: the one models/current names)")
     parser.add_argument("--show-misses", type=int, default=10, help="print up to this many misses")
     args = parser.parse_args()
@@ -36,7 +39,7 @@ def main():
     mnist = load_mnist()
     digits = digits_by_label(mnist.test_images, mnist.test_labels)
     rng = np.random.default_rng(args.seed)
-    drawings = [compose_expression(random_expression_text(rng), digits, rng, POLARITIES[i % 3])
+    drawings = [compose_expression(random_expression_text(rng), digits, rng, POLARITIES[i % 3], args.touching)
                 for i in range(args.count)]
     classify = load_classifier(args.model)
     recognize_batch([drawings[0].image], classify)  # warm-up: Keras builds its graph on the first call
@@ -52,7 +55,7 @@ def main():
         for stage, ms in r.timings_ms.items():
             stage_totals.setdefault(stage, []).append(ms)
 
-    print(f"drawings            {len(drawings)} ({symbols} symbols, seed {args.seed})")
+    print(f"drawings            {len(drawings)} ({symbols} symbols, seed {args.seed}, touching {args.touching})")
     print(f"exact match         {sum(exact)}/{len(exact)} = {100 * sum(exact) / len(exact):.1f}%")
     print(f"throughput          {len(drawings) / elapsed:.1f} images/s ({elapsed:.2f} s in all)")
     print("time per stage      (ms per image: mean, median)")

@@ -37,7 +37,7 @@ def digits_by_label(images, labels):
     return {label: images[labels == label] for label in range(10)}
 
 
-def compose_expression(text, digits, rng, polarity="dark-on-light"):
+def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0):
     """Draw ``text`` (ASCII: ``0-9 + - * / ( ) . =``, with ``:`` standing for ``÷``) as one writer would.
 
     Parameters
@@ -51,6 +51,9 @@ def compose_expression(text, digits, rng, polarity="dark-on-light"):
     polarity : {"dark-on-light", "light-on-dark", "transparent"}
         ``dark-on-light`` is RGB black on white, ``light-on-dark`` grayscale white on black, ``transparent``
         RGBA black ink on a transparent canvas, as an unfilled canvas exports.
+    touching : float
+        Chance that a digit is written into the previous one (overlapping it by about a pen width), as a fast
+        hand writes ``00`` without lifting: the pipeline then has to cut the pair apart.
     """
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
@@ -63,8 +66,12 @@ def compose_expression(text, digits, rng, polarity="dark-on-light"):
     placed = []
     for char, (ink, anchor) in zip(text, patches):
         if placed:
-            close = char in DIGITS and text[len(placed) - 1] in DIGITS | {"."}
-            x += digit_height * (rng.uniform(0.08, 0.3) if close else rng.uniform(0.15, 0.45))
+            previous = text[len(placed) - 1]
+            close = char in DIGITS and previous in DIGITS | {"."}
+            if close and previous in DIGITS and rng.random() < touching:
+                x -= pen * rng.uniform(0.5, 1.5)
+            else:
+                x += digit_height * (rng.uniform(0.08, 0.3) if close else rng.uniform(0.15, 0.45))
         # anchor: "base" sits on the baseline, "mid" is centred on the mid line, "under" hangs to the baseline.
         jitter = rng.normal(0.0, 0.04 * digit_height)
         if anchor == "base":
