@@ -5,7 +5,6 @@ a hidden staging folder beside it and renames it into place only at the end, so 
 conversion leaves the previous ``tfjs/`` (or none) exactly as it was.
 """
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -13,6 +12,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from training.mnist_data import sha256_of
 from training.model_store import MODEL_FILE, check_classes, load_classifier, model_dir, write_card
 
 from .errors import ConversionError
@@ -88,8 +88,8 @@ def _conversion_record(folder, quantization, sizes, report, sources, runtime, se
         "quantization": quantization,
         "command": f"python -m converter {folder.name} --quantize {quantization}",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "source_sha256": hashlib.sha256((folder / MODEL_FILE).read_bytes()).hexdigest(),
-        "manifest_sha256": hashlib.sha256((folder / TFJS_FOLDER / MANIFEST_NAME).read_bytes()).hexdigest(),
+        "source_sha256": sha256_of(folder / MODEL_FILE),
+        "manifest_sha256": sha256_of(folder / TFJS_FOLDER / MANIFEST_NAME),
         "file_sizes": sizes,
         "total_bytes": sum(sizes.values()),
         "parity": {**report.to_dict(), "required_top1_agreement": REQUIRED_TOP1_AGREEMENT, "sources": sources,

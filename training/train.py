@@ -4,7 +4,6 @@ The run writes into ``models/<version>.partial/`` and renames it to ``models/<ve
 is written, so an interrupted run never leaves something that looks like a model.
 """
 
-import hashlib
 import os
 import platform
 import shutil
@@ -22,7 +21,7 @@ from py_pipeline.symbols import CLASSES
 from training import model_store
 from training.dataset import build_datasets
 from training.evaluate import evaluate_classifier, evaluation_sets
-from training.mnist_data import REPO_ROOT, load_mnist
+from training.mnist_data import REPO_ROOT, load_mnist, sha256_of
 from training.model import build_model
 
 CODE_FILES = ("py_pipeline/normalize.py", "py_pipeline/symbols.py", "training/pen.py", "training/redraw.py",
@@ -37,7 +36,7 @@ def train(config, version=None, root=None, command=None, make_current=True, log=
     ``make_current`` points ``models/current`` at the new version afterwards.
     """
     started = time.perf_counter()
-    code = {path: _sha256(REPO_ROOT / path) for path in CODE_FILES if (REPO_ROOT / path).is_file()}
+    code = {path: sha256_of(REPO_ROOT / path) for path in CODE_FILES if (REPO_ROOT / path).is_file()}
     root = model_store.models_root(root)
     version = model_store.check_version_name(version) if version else model_store.new_version_name(root)
     folder = root / version
@@ -136,7 +135,7 @@ def model_card(version, config, mnist, data, fitted, metrics, folder, command):
         "output": "softmax probabilities over classes, in this order",
         "parameters": int(model.count_params()),
         "model_file": {"name": model_store.MODEL_FILE, "bytes": model_file.stat().st_size,
-                       "sha256": _sha256(model_file)},
+                       "sha256": sha256_of(model_file)},
         "architecture": [f"{layer.name}: {layer.__class__.__name__}" for layer in model.layers],
         "data": {
             "mnist": {"source": mnist.source, "files": mnist.files},
@@ -198,10 +197,6 @@ def summary_lines(card):
         lines.append("  most frequent mistakes (canvas style): " + ", ".join(
             f"{c['true']}→{c['predicted']} ×{c['count']}" for c in metrics["top_confusions"][:5]))
     return "\n".join(lines)
-
-
-def _sha256(path):
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def reevaluate(version, root=None, workers=None, log=print):
