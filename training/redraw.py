@@ -6,7 +6,8 @@ test) on what the app really sees, a digit is reduced to its centre line and dra
 :mod:`training.pen`:
 
 1. upsample the digit ×3 and threshold it, so the skeleton follows the stroke rather than the 28-pixel grid,
-   and hollow out blobs (loops a wide pen filled in);
+   hollow out blobs (loops a wide pen filled in) and bridge the thin places the threshold cut (a pen on
+   paper leaves faint ink there, a finger on a canvas leaves none: the stroke is simply continuous);
 2. skeletonize (scikit-image) and trace the skeleton into polylines — one per piece of stroke between ends and
    junctions — dropping the tiny spurs skeletonization leaves on blobs;
 3. simplify each polyline (Douglas–Peucker) and round its corners (Chaikin), as a canvas draws smoothed
@@ -19,6 +20,7 @@ compose expression images from redrawn MNIST test digits without importing Tenso
 
 import numpy as np
 from scipy.ndimage import binary_dilation, distance_transform_edt
+from scipy.ndimage import label as ndi_label
 from skimage.morphology import skeletonize
 from skimage.transform import resize
 
@@ -31,8 +33,15 @@ UPSAMPLE = 3
 INK_THRESHOLD = 0.6
 """Fraction of the digit's peak intensity that counts as ink when finding the centre line."""
 
+CONNECTED_THRESHOLD = 0.15
+"""Fraction of the peak above which two pieces of ink count as one stroke of the original: where the
+``INK_THRESHOLD`` mask falls apart but this one does not, the redraw joins the pieces again."""
+
 BLOB_FACTOR = 2.0
 """Ink deeper than this many typical stroke half-widths is a filled loop (see :func:`_open_filled_loops`)."""
+
+MIN_PIECE_FRACTION = 0.2
+"""A separate piece of centre line shorter than this fraction of the digit's height is a speck of the scan."""
 
 MIN_SPUR_GRID_PX = 2.5
 """Skeleton branches that end in the open and are shorter than this (in 28-grid pixels) are artefacts."""
@@ -100,7 +109,8 @@ def digit_polylines(digit28):
         return []
     fine = resize(ink, (ink.shape[0] * UPSAMPLE, ink.shape[1] * UPSAMPLE), order=1, mode="edge",
                   anti_aliasing=False)
-    skeleton = skeletonize(_open_filled_loops(fine > INK_THRESHOLD * peak))
+    mask = _bridge_cut_strokes(_open_filled_loops(fine > INK_THRESHOLD * peak), fine > CONNECTED_THRESHOLD * peak)
+    skeleton = _drop_specks(skeletonize(mask))
     paths = _trace_skeleton(skeleton)
     min_spur = MIN_SPUR_GRID_PX * UPSAMPLE
     polylines = []
@@ -131,6 +141,68 @@ def _open_filled_loops(mask):
     if not core.any():
         return mask
     return mask & ~binary_dilation(core, iterations=max(1, int(round(0.5 * half_width))))
+
+
+def _bridge_cut_strokes(mask, connected):
+    """Join the pieces of ``mask`` that ``connected`` (a lower threshold of the same digit) shows are one stroke.
+
+    Thresholding a scanned digit cuts it wherever the pen ran light — the top bar of a 5, the join of a 4 —
+    and the redraw then draws two strokes with a gap no canvas ever shows; the pipeline reads them as two
+    symbols. Each such gap is closed by a straight bridge, one pixel wide, between the nearest points of the
+    two pieces (closest pairs first, like a minimum spanning tree), so the skeleton runs through it.
+    Measured on the first 2000 MNIST test digits with random writers: redraws in more pieces than the
+    original (at 15% of its peak) went from 86 (4.3%) to 0.
+    """
+    pieces, count = ndi_label(mask, structure=np.ones((3, 3), dtype=bool))
+    if count < 2:
+        return mask
+    strokes = ndi_label(connected, structure=np.ones((3, 3), dtype=bool))[0]
+    stroke_of = [int(strokes[pieces == k].max()) for k in range(1, count + 1)]
+    coords = [np.argwhere(pieces == k) for k in range(1, count + 1)]
+    candidates = []
+    for a in range(count):
+        for b in range(a + 1, count):
+            if stroke_of[a] != stroke_of[b] or stroke_of[a] == 0:
+                continue
+            gaps = np.hypot(*(coords[a][:, None, :] - coords[b][None, :, :]).transpose(2, 0, 1))
+            i, j = np.unravel_index(int(gaps.argmin()), gaps.shape)
+            candidates.append((float(gaps[i, j]), a, b, coords[a][i], coords[b][j]))
+    group = list(range(count))
+
+    def root(k):
+        while group[k] != k:
+            k = group[k]
+        return k
+
+    bridged = mask.copy()
+    for _, a, b, start, end in sorted(candidates, key=lambda c: c[0]):
+        if root(a) == root(b):
+            continue
+        group[root(a)] = root(b)
+        steps = int(np.ceil(np.abs(end - start).max())) + 1
+        line = np.round(np.linspace(start, end, steps)).astype(int)
+        bridged[line[:, 0], line[:, 1]] = True
+    return bridged
+
+
+def _drop_specks(skeleton):
+    """Remove separate pieces of centre line much shorter than the digit is tall.
+
+    A scan has specks and flecks beside a digit; redrawn, each becomes a dot of pen width that the pipeline
+    reads as a decimal point (``51`` → ``5.1``) or as a ``1``. A finger on a canvas leaves no such marks
+    beside a digit (a decimal point is a symbol of its own), so the redraw drops them.
+    """
+    pieces, count = ndi_label(skeleton, structure=np.ones((3, 3), dtype=bool))
+    if count < 2:
+        return skeleton
+    rows = np.flatnonzero(skeleton.any(axis=1))
+    shortest = MIN_PIECE_FRACTION * (rows[-1] - rows[0] + 1)
+    lengths = np.bincount(pieces.ravel(), minlength=count + 1)
+    keep = lengths >= shortest
+    keep[0] = False
+    if not keep.any():
+        return skeleton
+    return keep[pieces]
 
 
 def _trace_skeleton(skeleton):
