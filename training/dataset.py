@@ -19,9 +19,10 @@ from training.augment import augment_digits
 from training.extra_symbols import load_symbol_folder
 from training.operators import GENERATED_CLASSES, generate_symbols
 from training.redraw import redraw_batch
+from training.touching import OUTLIER, touching_pairs
 
 # Random streams: one per kind of data, so changing one amount never changes the images of another.
-STREAM_SPLIT, STREAM_AUGMENT, STREAM_REDRAW, STREAM_REDRAW_VAL, STREAM_OPS, STREAM_OPS_VAL = range(1, 7)
+STREAM_SPLIT, STREAM_AUGMENT, STREAM_REDRAW, STREAM_REDRAW_VAL, STREAM_OPS, STREAM_OPS_VAL, STREAM_TOUCHING = range(1, 8)
 STREAM_EVAL_OPS, STREAM_EVAL_REDRAW = 101, 102
 
 CHUNK = 1000
@@ -30,7 +31,8 @@ CHUNK = 1000
 
 @dataclass
 class Datasets:
-    """Normalised ``(N, 28, 28)`` float32 images and int64 labels (indices into ``CLASSES``)."""
+    """Normalised ``(N, 28, 28)`` float32 images and int64 labels (indices into ``CLASSES``, or
+    :data:`training.touching.OUTLIER` for a touching pair, in training only)."""
 
     train_images: np.ndarray
     train_labels: np.ndarray
@@ -73,7 +75,8 @@ def build_datasets(mnist, config, log=print):
     redraw_val_index = val_index[:len(val_index) // 4]
     log(f"data: {len(train_index)} MNIST digits to train, {len(val_index)} held out for validation")
 
-    jobs = {"augmented": [], "redrawn": [], "redrawn_val": [], "generated": [], "generated_val": []}
+    jobs = {"augmented": [], "redrawn": [], "redrawn_val": [], "generated": [], "generated_val": [],
+            "touching": []}
     for i, chunk in enumerate(_chunks(augment_index)):
         jobs["augmented"].append((_augment_job, normalised[chunk], labels[chunk], config.seed, i,
                                   config.augment))
@@ -83,6 +86,10 @@ def build_datasets(mnist, config, log=print):
     for i, chunk in enumerate(_chunks(redraw_val_index)):
         jobs["redrawn_val"].append((_redraw_job, digits[chunk], labels[chunk], config.seed, STREAM_REDRAW_VAL, i,
                                     0.0, config.augment))
+    for i, start in enumerate(range(0, config.touching_pairs, CHUNK)):
+        count = min(CHUNK, config.touching_pairs - start)
+        jobs["touching"].append((_touching_job, digits[pick.choice(train_index, size=2 * count)], count,
+                                 config.seed, i))
     jobs["generated"] = _symbol_jobs(config.samples_per_class, config.seed, STREAM_OPS)
     jobs["generated_val"] = _symbol_jobs(config.validation_per_class, config.seed, STREAM_OPS_VAL)
     results = run_jobs([job for kind in jobs.values() for job in kind], config.workers, log)
@@ -94,12 +101,14 @@ def build_datasets(mnist, config, log=print):
     train = [(normalised[train_index], labels[train_index]),
              (_stack(parts["augmented"]), labels[augment_index]),
              (_stack(parts["redrawn"]), labels[redraw_index]),
-             generated]
+             generated,
+             (_stack(parts["touching"]), np.full(config.touching_pairs, OUTLIER, dtype=np.int64))]
     val = [(normalised[val_index], labels[val_index]),
            (_stack(parts["redrawn_val"]), labels[redraw_val_index]),
            generated_val]
     composition = {"mnist_digits": len(train_index), "augmented_digits": len(augment_index),
                    "redrawn_digits": len(redraw_index), "generated_symbols": len(generated[1]),
+                   "touching_pairs": config.touching_pairs,
                    "validation": {"mnist_digits": len(val_index), "redrawn_digits": len(redraw_val_index),
                                   "generated_symbols": len(generated_val[1])}}
     if extra is not None:
@@ -108,7 +117,8 @@ def build_datasets(mnist, config, log=print):
     train_images, train_labels = _concat(train)
     val_images, val_labels = _concat(val)
     composition["per_class_train"] = {cls: int(n) for cls, n in
-                                      zip(CLASSES, np.bincount(train_labels, minlength=len(CLASSES)))}
+                                      zip(CLASSES, np.bincount(train_labels[train_labels >= 0],
+                                                               minlength=len(CLASSES)))}
     log(f"data: {len(train_labels)} training and {len(val_labels)} validation images "
         f"in {time.perf_counter() - started:.0f} s")
     return Datasets(train_images, train_labels, val_images, val_labels, composition)
@@ -154,6 +164,10 @@ def _redraw_job(digits, labels, seed, stream, index, augmented_share, ranges):
     if distort.any():
         images[distort] = augment_digits(images[distort], labels[distort], rng, ranges)
     return images
+
+
+def _touching_job(digits, count, seed, index):
+    return touching_pairs(digits, count, random_stream(seed, STREAM_TOUCHING, index))
 
 
 def _symbols_job(cls, count, seed, stream, index):

@@ -23,10 +23,11 @@ from training.dataset import build_datasets
 from training.evaluate import evaluate_classifier, evaluation_sets
 from training.mnist_data import REPO_ROOT, load_mnist, sha256_of
 from training.model import build_model
+from training.touching import OUTLIER
 
 CODE_FILES = ("py_pipeline/normalize.py", "py_pipeline/symbols.py", "training/pen.py", "training/redraw.py",
-              "training/operators.py", "training/augment.py", "training/dataset.py", "training/model.py",
-              "training/train.py", "training/config.py", "training/evaluate.py")
+              "training/operators.py", "training/touching.py", "training/augment.py", "training/dataset.py",
+              "training/model.py", "training/train.py", "training/config.py", "training/evaluate.py")
 """Source files whose sha256 the card records: with the data hashes they pin what produced the model."""
 
 
@@ -84,7 +85,7 @@ def fit(data, config, log=print):
     model = build_model()
     steps_per_epoch = int(np.ceil(len(data.train_labels) / config.batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, steps_per_epoch * config.epochs)
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="categorical_crossentropy",
                   metrics=["accuracy"])
     log(f"fit: {model.count_params()} parameters, {len(data.train_labels)} images, up to {config.epochs} epochs")
     # Accuracy, not loss: late in the cosine schedule the loss can creep up by 1e-4 (sharper, slightly
@@ -92,11 +93,12 @@ def fit(data, config, log=print):
     stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=config.early_stopping_patience,
                                          restore_best_weights=True, verbose=1)
     class_weights = balanced_class_weights(data.train_labels)
+    weights = sample_weights(data.train_labels, class_weights, config.outlier_weight)
     started = time.perf_counter()
-    history = model.fit(data.train_images, data.train_labels, batch_size=config.batch_size, epochs=config.epochs,
-                        validation_data=(data.val_images, data.val_labels), shuffle=True,
-                        class_weight=class_weights, callbacks=[stop],
-                        verbose=1 if sys.stdout.isatty() else 2)
+    history = model.fit(data.train_images, soft_targets(data.train_labels), sample_weight=weights,
+                        batch_size=config.batch_size, epochs=config.epochs,
+                        validation_data=(data.val_images, soft_targets(data.val_labels)), shuffle=True,
+                        callbacks=[stop], verbose=1 if sys.stdout.isatty() else 2)
     seconds = time.perf_counter() - started
     history = {k: [round(float(v), 5) for v in values] for k, values in history.history.items()}
     return FitResult(model, history, seconds, class_weights)
@@ -109,8 +111,26 @@ def save_for_inference(model, path):
     inference.save(path)
 
 
+def soft_targets(labels, num_classes=len(CLASSES)):
+    """One-hot rows for symbols; uniform rows for :data:`~training.touching.OUTLIER` (no single symbol)."""
+    targets = np.full((len(labels), num_classes), 1.0 / num_classes, dtype=np.float32)
+    symbols = labels != OUTLIER
+    targets[symbols] = np.eye(num_classes, dtype=np.float32)[labels[symbols]]
+    return targets
+
+
+def sample_weights(labels, class_weights, outlier_weight):
+    """Each symbol weighs its class's balanced weight, each outlier ``outlier_weight``."""
+    table = np.array([class_weights.get(i, 0.0) for i in range(len(CLASSES))], dtype=np.float32)
+    return np.where(labels == OUTLIER, np.float32(outlier_weight), table[np.maximum(labels, 0)])
+
+
 def balanced_class_weights(labels, num_classes=len(CLASSES)):
-    """``n / (classes × n_c)`` per class present: each class weighs the same in the loss, whatever its count."""
+    """``n / (classes × n_c)`` per class present: each class weighs the same in the loss, whatever its count.
+
+    Outliers (negative labels) are not a class and are not counted.
+    """
+    labels = labels[labels >= 0]
     counts = np.bincount(labels, minlength=num_classes)
     present = counts > 0
     weights = np.zeros(num_classes)

@@ -1,0 +1,73 @@
+"""Two digits written into each other, as one blob: what the classifier must *not* be sure about.
+
+The pipeline decides whether a blob is one symbol or two touching ones by asking the classifier about the
+whole and about the parts of candidate cuts (:mod:`py_pipeline.recognize`). A CNN trained only on single
+symbols reads a touching ``18`` as an ``8`` with confidence 1.0, so the parts, however clear, can never beat
+the whole. Outlier exposure (Hendrycks et al., "Deep Anomaly Detection with Outlier Exposure", ICLR 2019)
+teaches it otherwise without a new class: these blobs are trained towards the uniform distribution over all
+classes (:data:`OUTLIER`), so the whole of a touching pair scores low and a clean cut wins.
+
+numpy, SciPy and scikit-image only; no TensorFlow.
+"""
+
+import numpy as np
+from scipy.ndimage import label
+
+from py_pipeline.normalize import normalize_to_mnist
+from training.pen import blank, random_writer
+from training.redraw import redraw_digit
+
+OUTLIER = -1
+"""Label of an image that is no single symbol: its training target is uniform over all classes."""
+
+OVERLAP_PEN_WIDTHS = (0.3, 2.0)
+"""How far the second digit is written into the first, in pen widths (overlap of their ink boxes)."""
+
+
+def touching_pairs(digits, count, rng):
+    """``count`` normalised 28×28 crops of two different MNIST digits drawn touching, by one writer.
+
+    Parameters
+    ----------
+    digits : (n, 28, 28) ndarray
+        MNIST digits (training digits: the test set stays unseen).
+    count : int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    (count, 28, 28) float32, each crop one connected blob of ink (pairs that happen not to touch are drawn
+    again), normalised like every crop the pipeline makes.
+    """
+    out = np.zeros((count, 28, 28), dtype=np.float32)
+    made = 0
+    while made < count:
+        height, pen = random_writer(rng)
+        first, second = (_trim(redraw_digit(digits[int(rng.integers(len(digits)))],
+                                            height * rng.uniform(0.85, 1.05), pen, rng)) for _ in range(2))
+        overlap = pen * rng.uniform(*OVERLAP_PEN_WIDTHS)
+        left = max(int(round(first.shape[1] - overlap)), 1)
+        drop = int(round(rng.normal(0.0, 0.04 * height)))  # baselines of one line, not one ruler
+        bottom_first, bottom_second = max(0, drop), max(0, -drop)
+        rows = max(first.shape[0] + bottom_first, second.shape[0] + bottom_second)
+        canvas = blank(rows, max(first.shape[1], left + second.shape[1]))
+        _paint(canvas, first, rows - bottom_first - first.shape[0], 0)
+        _paint(canvas, second, rows - bottom_second - second.shape[0], left)
+        if label(canvas > 0.5, structure=np.ones((3, 3)))[1] != 1:
+            continue  # not touching: the pipeline sees two symbols, which is not what this is for
+        out[made] = normalize_to_mnist(canvas)
+        made += 1
+    return out
+
+
+def _trim(ink):
+    rows = np.flatnonzero(ink.max(axis=1) > 0)
+    cols = np.flatnonzero(ink.max(axis=0) > 0)
+    if rows.size == 0:
+        return ink[:1, :1]
+    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def _paint(canvas, ink, top, left):
+    region = canvas[top:top + ink.shape[0], left:left + ink.shape[1]]
+    np.maximum(region, ink, out=region)
