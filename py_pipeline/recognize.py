@@ -19,7 +19,7 @@ boxes still filled in so the person can see what was read and where the problem 
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -32,17 +32,20 @@ from py_pipeline.segment import segment, split_candidates
 from py_pipeline.symbols import CLASSES, DIGITS, to_ascii
 
 SPLIT_ACCEPT = 0.9
-"""A glyph is cut only if the classifier gives every part at least this probability, and either more than
-it gave the uncut glyph or the glyph is :data:`TWO_SYMBOLS_WIDE`: a cut must make the reading clearly
-better, never merely possible."""
+"""A glyph is cut only if the classifier gives every part at least this probability and more than it gave
+the uncut glyph: a cut must make the reading clearly better, never merely possible.
+
+This relies on a classifier that knows what is *not* one symbol. One trained on single symbols only read a
+touching ``64`` as ``4`` at 0.9999, so the parts could never win and wide blobs had to be cut on geometry
+alone, which also cut every wide ``0`` and ``2``. Since model 2026-11-25-d the classifier is trained to be
+unsure of two digits written into each other (:mod:`training.touching`): 96% of touching pairs of MNIST
+test digits get less than 0.3 on their best class, single redrawn digits almost never. Measured with that
+model over 600 benchmark drawings (``benchmarks/recognition.py``, seeds 3–5): 79.8% exact with the old
+rule (wide glyphs cut on confident parts alone), 87.3% with this one and :data:`NOT_ONE_SYMBOL`."""
 
 TWO_SYMBOLS_WIDE = 1.0
-"""A glyph at least this many symbol heights wide is wider than any one symbol but ``-`` and ``=``.
-
-For such a blob the classifier's confidence in the whole means little: measured on touching pairs drawn
-with the pen, the trained CNN read ``64`` as ``4`` at 0.9999 and ``77`` as ``7`` at 0.99999, while the two
-parts got 0.9999 each. So when the geometry already says "two", confident parts are enough. Narrower glyphs
-(a wide ``0`` whose halves the CNN reads as ``()`` at 0.9997) are cut only when the parts beat the whole."""
+"""A glyph at least this many symbol heights wide is wider than any one symbol but ``-`` and ``=``: among
+the cuts of a glyph that pass, those that leave no part this wide are preferred."""
 
 SPLIT_PART_HEIGHT = 0.7
 """Each part of an accepted cut is at least this fraction of the glyph's height, and is read as a digit.
@@ -51,6 +54,21 @@ Two symbols written without lifting the pen are two digits of one number, each a
 cut through a single symbol leaves is a piece of it: the top bar of a ``5`` or a ``2`` (read as ``-``), the
 cap of a ``4`` (read as ``6`` or ``7``), the halves of a ``0`` (read as ``(`` and ``)``). On composed
 expressions whose symbols never touch, every cut the classifier accepted had such a part."""
+
+NOT_ONE_SYMBOL = 0.3
+"""Below this confidence in its best reading, a glyph is more likely two symbols written into each other
+than one symbol, and gets :data:`EVEN_CUTS` extra cut columns: with model 2026-11-25-d, 96.0% of touching
+pairs of MNIST test digits and 0.20% of single redrawn ones score below it (at 0.5: 97.5% and 0.30%, and
+87.0% instead of 87.3% of the benchmark drawings above read exactly)."""
+
+UNSURE_SPLIT_WIDTH = 0.5
+"""A glyph the classifier is unsure of and at least this many symbol heights wide may be two symbols."""
+
+EVEN_CUTS = 5
+"""Evenly spaced cut columns tried on such a glyph, between a quarter and three quarters of its width."""
+
+REREAD_ALTERNATIVE = 0.1
+"""Least probability of a runner-up reading that may replace a symbol to make the expression parse."""
 
 WIDE_GAP = 1.0
 """A horizontal gap wider than this many symbol heights separates two numbers (``1  2`` is not 12)."""
@@ -102,6 +120,9 @@ class Recognition:
     tree : dict or None
     steps : list of str
         The evaluation, one operation per line (``"3−1 = 2"``).
+    corrections : list of dict
+        ``{"symbol_index", "read", "used", "confidence"}`` when an unsure symbol was read as its runner-up
+        because only that reading parses (see ``_reread_to_parse``); empty otherwise.
     timings_ms : dict
         Milliseconds per stage: input, segment, normalize, classify, parse, evaluate.
     ink_mask : (M, N) ndarray of bool
@@ -122,6 +143,7 @@ class Recognition:
     tokens: list = field(default_factory=list)
     tree: dict | None = None
     steps: list = field(default_factory=list)
+    corrections: list = field(default_factory=list)
     timings_ms: dict = field(default_factory=dict)
     ink_mask: np.ndarray = field(default=None, repr=False)
     crops: np.ndarray = field(default=None, repr=False)
@@ -140,6 +162,7 @@ class Recognition:
             "tokens": list(self.tokens),
             "tree": self.tree,
             "steps": list(self.steps),
+            "corrections": list(self.corrections),
             "timings_ms": {stage: round(ms, 3) for stage, ms in self.timings_ms.items()},
         }
 
@@ -236,16 +259,24 @@ class _Drawing:
         self._lap("normalize", start)
 
     def propose_splits(self):
-        """Crops of every part between candidate cuts of each glyph too wide to be one symbol."""
+        """Crops of every part between candidate cuts of each glyph that may be two symbols.
+
+        Candidates are the junctions :func:`~py_pipeline.segment.split_candidates` finds in a wide glyph,
+        plus evenly spaced columns when the classifier could not read the glyph as one symbol.
+        """
         start = time.perf_counter()
         segmentation = self.segmentation
         inks = []
         for position, index in enumerate(self.glyphs):
             seg = segmentation.segments[index]
-            cuts = split_candidates(seg, segmentation.stroke_width, segmentation.symbol_height)
+            junctions = split_candidates(seg, segmentation.stroke_width, segmentation.symbol_height)
+            cuts = junctions
+            if float(self.glyph_probabilities[position].max()) < NOT_ONE_SYMBOL:
+                cuts = _with_even_cuts(cuts, seg, segmentation.stroke_width, segmentation.symbol_height)
             if not cuts:
                 continue
             bounds = [0] + cuts + [seg.ink.shape[1]]
+            fallback = {i for i, cut in enumerate(bounds) if 0 < i < len(bounds) - 1 and cut not in junctions}
             parts = {}
             for a, b in itertools.combinations(range(len(bounds)), 2):
                 if (a, b) == (0, len(bounds) - 1):
@@ -255,7 +286,7 @@ class _Drawing:
                 if part.max() > 0:  # a part without ink makes its whole partition impossible
                     parts[(a, b)] = (len(inks), part, _ink_box(part, seg.origin))
                     inks.append(part)
-            self.splits[position] = (bounds, parts)
+            self.splits[position] = (bounds, parts, fallback)
         self.part_crops = normalize_batch(inks) if inks else np.zeros((0, SIZE, SIZE), dtype=np.float32)
         self._lap("normalize", start)
 
@@ -277,9 +308,19 @@ class _Drawing:
 
         start = time.perf_counter()
         try:
-            tokens = tokenize(Symbol(s.char, s.index, s.gap_before) for s in symbols)
-            result.tokens = [token.to_dict() for token in tokens]
-            tree = parse(tokens)
+            try:
+                tokens = tokenize(Symbol(s.char, s.index, s.gap_before) for s in symbols)
+                result.tokens = [token.to_dict() for token in tokens]
+                tree = parse(tokens)
+            except ExpressionError:
+                reread = _reread_to_parse(symbols)
+                if reread is None:
+                    raise
+                symbols, correction, tokens, tree = reread
+                result.symbols = symbols
+                result.expression = "".join(to_ascii(s.char) for s in symbols)
+                result.tokens = [token.to_dict() for token in tokens]
+                result.corrections = [correction]
             result.tree = tree.to_dict()
         except InkcalcError as error:
             result.error = error
@@ -332,10 +373,9 @@ class _Drawing:
         whole = (self.glyph_crops[position], seg.box, self.glyph_probabilities[position])
         if position not in self.splits:
             return [whole]
-        bounds, parts = self.splits[position]
+        bounds, parts, fallback = self.splits[position]
         height = self.segmentation.symbol_height
         whole_confidence = float(whole[2].max())
-        two_or_more = _is_wide(seg.box, height)
         best, best_rank = None, None
         inner = range(1, len(bounds) - 1)
         for count in range(1, len(bounds) - 1):
@@ -347,11 +387,12 @@ class _Drawing:
                 if not all(self._plausible_part(parts[piece], seg) for piece in pieces):
                     continue
                 score = min(float(self.part_probabilities[parts[piece][0]].max()) for piece in pieces)
-                if score < SPLIT_ACCEPT or not (two_or_more or score > whole_confidence):
+                if score < SPLIT_ACCEPT or score <= whole_confidence:
                     continue
-                # Prefer partitions with no part still too wide for one symbol, then the surest, then fewer.
+                # Prefer partitions with no part still too wide for one symbol, then cuts at junctions (where
+                # the outline says two symbols meet) over evenly spaced ones, then the surest, then fewer.
                 still_wide = sum(_is_wide(parts[piece][2], height) for piece in pieces)
-                rank = (-still_wide, score, -count)
+                rank = (-still_wide, -len(fallback.intersection(chosen)), score, -count)
                 if best_rank is None or rank > best_rank:
                     best, best_rank = pieces, rank
         if best is None:
@@ -368,6 +409,56 @@ class _Drawing:
 
     def _lap(self, stage, start):
         self.timings[stage] += (time.perf_counter() - start) * 1000.0
+
+
+def _reread_to_parse(symbols):
+    """Read one unsure symbol as its runner-up so that the expression parses, if that is likely enough.
+
+    ``3-()`` cannot be what anyone meant, and when the classifier gave the ``(`` only 0.61 and a ``1`` 0.39,
+    ``3-1`` is what was written: the grammar settles what the pixels could not. Only a classifier symbol
+    whose alternative has at least :data:`REREAD_ALTERNATIVE` is changed, one symbol at most, the likeliest
+    alternative first; a clearly written mistake (``5++3``) has no such alternative and keeps its error, so
+    the writer sees it. Returns ``(symbols, correction, tokens, tree)`` or None.
+    """
+    options = sorted(((p, s.index, char) for s in symbols if s.source == "cnn"
+                      for char, p in s.alternatives if p >= REREAD_ALTERNATIVE), reverse=True)
+    for p, index, char in options:
+        original = symbols[index]
+        others = tuple((c, q) for c, q in original.alternatives if c != char)
+        changed = replace(original, char=char, confidence=p,
+                          alternatives=((original.char, original.confidence),) + others)
+        candidate = symbols[:index] + [changed] + symbols[index + 1:]
+        try:
+            tokens = tokenize(Symbol(s.char, s.index, s.gap_before) for s in candidate)
+            tree = parse(tokens)
+        except ExpressionError:
+            continue
+        correction = {"symbol_index": index, "read": original.char, "used": char,
+                      "confidence": round(float(p), 6)}
+        return candidate, correction, tokens, tree
+    return None
+
+
+def _with_even_cuts(cuts, seg, stroke_width, symbol_height):
+    """``cuts`` plus :data:`EVEN_CUTS` evenly spaced columns, for a glyph the classifier cannot read as one.
+
+    The junction finder of :func:`~py_pipeline.segment.split_candidates` looks for dips and sags, and a
+    ``1`` leaning into the digit after it leaves neither. When the classifier is unsure of the whole — as it
+    was trained to be on two digits written into each other — trying a few plain columns costs a few crops
+    and finds the cut the junction finder missed. Columns closer than a pen width to a proposed cut add
+    nothing and are skipped.
+    """
+    x0, y0, x1, y1 = seg.box
+    width = x1 - x0
+    if seg.kind != "glyph" or width < UNSURE_SPLIT_WIDTH * max(y1 - y0, symbol_height):
+        return cuts
+    left = x0 - seg.origin[0]
+    merged = list(cuts)
+    for fraction in np.linspace(0.25, 0.75, EVEN_CUTS):
+        column = left + int(round(fraction * width))
+        if all(abs(column - other) >= stroke_width for other in merged):
+            merged.append(column)
+    return sorted(merged)
 
 
 def _is_wide(box, symbol_height):

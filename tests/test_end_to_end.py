@@ -23,9 +23,10 @@ from training.pen import to_rgba_png_array
 
 ROOT = Path(__file__).resolve().parents[1]
 
-EXACT_FLOOR = 0.75
+EXACT_FLOOR = 0.85
 """Regression floor, not the goal: the pipeline issue's target is 98% exact (benchmarks/recognition.py); the
-committed model and segmentation read about 78% of these 60 drawings exactly today. Raise it as they improve."""
+committed model and segmentation read 57 of these 60 drawings exactly today (none of them touching, fewer
+than the benchmark's 1200). Raise it as they improve."""
 
 
 @pytest.fixture(scope="module")

@@ -104,6 +104,38 @@ def test_a_parse_error_keeps_the_text_and_points_at_the_symbol():
     assert result.value is None and result.tree is None and result.tokens
 
 
+class _RowsClassifier:
+    """Answers the i-th crop of the first call with ``rows[i]`` ({char: probability}, rest shared out)."""
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def __call__(self, crops):
+        out = np.zeros((len(crops), len(CLASSES)), dtype=np.float32)
+        for i, row in enumerate(self.rows[:len(crops)]):
+            rest = (1.0 - sum(row.values())) / (len(CLASSES) - len(row))
+            out[i] = rest
+            for char, p in row.items():
+                out[i, CLASSES.index(char)] = p
+        return out
+
+
+@pytest.mark.parametrize("runner_up, reread", [(0.38, True), (0.05, False)])
+def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, reread):
+    drawing = draw(["3", "-", "1"], line_height=60, pen_width=6, gap=0.4)
+    unsure = {"(": 0.95 - runner_up, "1": runner_up}
+    result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"-": 0.99}, unsure]))
+    if reread:
+        assert result.error is None and result.expression == "3-1" and result.value == "2"
+        assert result.corrections == [{"symbol_index": 2, "read": "(", "used": "1", "confidence": pytest.approx(
+            runner_up, abs=1e-6)}]
+        assert result.symbols[2].char == "1" and result.symbols[2].alternatives[0][0] == "("
+        assert result.to_dict()["corrections"] == result.corrections
+    else:  # not likely enough: the writer sees what was read and where it fails
+        assert isinstance(result.error, ExpressionError) and result.expression == "3-("
+        assert result.corrections == [] and result.error.symbol_index == 2
+
+
 def test_a_division_by_zero_keeps_the_tree():
     drawing = draw(["0", "÷", "0"], line_height=60, pen_width=6)
     result = recognize(drawing.grey(), _ConstantClassifier("0"))

@@ -218,8 +218,11 @@ function renderExpression(result) {
     button.classList.toggle('uncertain', isUncertain(result, i));
     button.classList.toggle('edited', chars[i] !== symbol.char);
     button.classList.toggle('error', errorIndex === i);
+    const reread = chars[i] === symbol.char && (recognition.corrections ?? []).some((c) => c.symbol_index === i);
     const notes = [isUncertain(result, i) && `uncertain, ${percent(symbol.confidence)}`,
+      reread && 'read as its second choice, the only reading that makes sense',
       chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
+    if (reread) button.title = 'Read as the second choice: the first did not make an expression';
     const spoken = `${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     button.setAttribute('aria-label', `${spoken}: symbol ${i + 1}, show alternatives`);
     button.addEventListener('click', () => openAlternatives(i, button));
