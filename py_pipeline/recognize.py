@@ -61,6 +61,10 @@ than one symbol, and gets :data:`EVEN_CUTS` extra cut columns: with model 2026-1
 pairs of MNIST test digits and 0.20% of single redrawn ones score below it (at 0.5: 97.5% and 0.30%, and
 87.0% instead of 87.3% of the benchmark drawings above read exactly)."""
 
+SPLIT_ACCEPT_NOT_ONE = 0.5
+"""The :data:`SPLIT_ACCEPT` of a glyph read below :data:`NOT_ONE_SYMBOL`: its uncut reading is a guess, so
+a cut whose parts are merely likely is still the better reading."""
+
 UNSURE_SPLIT_WIDTH = 0.5
 """A glyph the classifier is unsure of and at least this many symbol heights wide may be two symbols."""
 
@@ -376,6 +380,7 @@ class _Drawing:
         bounds, parts, fallback = self.splits[position]
         height = self.segmentation.symbol_height
         whole_confidence = float(whole[2].max())
+        accept = SPLIT_ACCEPT if whole_confidence >= NOT_ONE_SYMBOL else SPLIT_ACCEPT_NOT_ONE
         best, best_rank = None, None
         inner = range(1, len(bounds) - 1)
         for count in range(1, len(bounds) - 1):
@@ -387,7 +392,7 @@ class _Drawing:
                 if not all(self._plausible_part(parts[piece], seg) for piece in pieces):
                     continue
                 score = min(float(self.part_probabilities[parts[piece][0]].max()) for piece in pieces)
-                if score < SPLIT_ACCEPT or score <= whole_confidence:
+                if score < accept or score <= whole_confidence:
                     continue
                 # Prefer partitions with no part still too wide for one symbol, then cuts at junctions (where
                 # the outline says two symbols meet) over evenly spaced ones, then the surest, then fewer.

@@ -136,6 +136,30 @@ def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, re
         assert result.corrections == [] and result.error.symbol_index == 2
 
 
+class _WholeThenParts:
+    """First call (whole glyphs): ``whole`` on "7", the rest shared out; second call (parts): "0" at 0.6."""
+
+    def __init__(self, whole):
+        self.whole, self.calls = whole, 0
+
+    def __call__(self, crops):
+        self.calls += 1
+        char, p = ("7", self.whole) if self.calls == 1 else ("0", 0.6)
+        out = np.full((len(crops), len(CLASSES)), (1.0 - p) / (len(CLASSES) - 1), dtype=np.float32)
+        out[:, CLASSES.index(char)] = p
+        return out
+
+
+@pytest.mark.parametrize("whole, expected", [(0.1, "00"), (0.35, "7")])
+def test_a_blob_read_as_no_symbol_is_cut_on_merely_likely_parts(whole, expected):
+    # Parts at 0.6 are not sure enough to cut a glyph the classifier reads as one symbol (0.35 is a guess
+    # but a reading); below 0.3 the whole is no reading at all, and likely parts win.
+    drawing = draw(["0", "0"], line_height=60, pen_width=6, gap=-0.05)
+    assert len(segment(to_ink(drawing.grey()).ink).segments) == 1
+    result = recognize(drawing.grey(), _WholeThenParts(whole))
+    assert result.expression == expected
+
+
 def test_a_division_by_zero_keeps_the_tree():
     drawing = draw(["0", "÷", "0"], line_height=60, pen_width=6)
     result = recognize(drawing.grey(), _ConstantClassifier("0"))
