@@ -81,7 +81,7 @@ export function createRuntime(onProgress) {
       return {
         expression, value: error ? null : (fake.value ?? '7/2'), decimal: error ? null : (fake.decimal ?? '3.5'),
         display: error ? null : (fake.display ?? '7/2 = 3.5'), steps: ['3−1 = 2', '7×2 = 14'],
-        error, symbols, tree: fake.tree ?? {number: '7'},
+        error, symbols, tree: fake.tree ?? {number: '7'}, corrections: fake.corrections ?? [],
         tokens: fake.tokens ?? [{kind: 'number', text: '7', symbols: [0]}],
         timings_ms: {segment: 1}, crops: new Float32Array(symbols.length * 784).fill(0.5),
         mask: {width: args.width, height: args.height, data: alphaMask(args)},
@@ -356,6 +356,20 @@ def test_result_uncertain_symbol_error_box_alternatives_and_steps(open_page):
     assert page.locator("#steps .crop-image").count() == 3
     assert page.locator("#steps .mask-boxes rect").count() == 3
     assert page.inner_text("#steps .eval-steps") == "7 × 2 = 14"
+    assert page.errors == []
+
+
+def test_a_symbol_read_as_its_runner_up_says_so(open_page):
+    page = open_page(fake={"chars": ["3", "-", "1"], "confidences": [0.99, 0.99, 0.39],
+                           "corrections": [{"symbol_index": 2, "read": "(", "used": "1", "confidence": 0.39}]})
+    for x in (0.2, 0.45, 0.7):
+        draw(page, [(x, 0.3), (x + 0.05, 0.6)])
+    page.wait_for_selector("#expression .symbol >> nth=2")
+    symbols = page.locator("#expression .symbol")
+    assert "second choice" in symbols.nth(2).get_attribute("aria-label")
+    assert "second choice" in symbols.nth(2).get_attribute("title")
+    assert symbols.nth(1).get_attribute("title") is None
+    assert "second choice" not in symbols.nth(1).get_attribute("aria-label")
     assert page.errors == []
 
 
