@@ -137,14 +137,14 @@ def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, re
 
 
 class _WholeThenParts:
-    """First call (whole glyphs): ``whole`` on "7", the rest shared out; second call (parts): "0" at 0.6."""
+    """First call (whole glyphs): ``whole`` on "7", the rest shared out; second call (parts): "0" at ``parts``."""
 
-    def __init__(self, whole):
-        self.whole, self.calls = whole, 0
+    def __init__(self, whole, parts=0.6):
+        self.whole, self.parts, self.calls = whole, parts, 0
 
     def __call__(self, crops):
         self.calls += 1
-        char, p = ("7", self.whole) if self.calls == 1 else ("0", 0.6)
+        char, p = ("7", self.whole) if self.calls == 1 else ("0", self.parts)
         out = np.full((len(crops), len(CLASSES)), (1.0 - p) / (len(CLASSES) - 1), dtype=np.float32)
         out[:, CLASSES.index(char)] = p
         return out
@@ -158,6 +158,14 @@ def test_a_blob_read_as_no_symbol_is_cut_on_merely_likely_parts(whole, expected)
     assert len(segment(to_ink(drawing.grey()).ink).segments) == 1
     result = recognize(drawing.grey(), _WholeThenParts(whole))
     assert result.expression == expected
+
+
+@pytest.mark.parametrize("whole, expected", [(0.85, "00"), (0.95, "7")])
+def test_a_glyph_read_confidently_as_one_symbol_is_never_cut(whole, expected):
+    drawing = draw(["0", "0"], line_height=60, pen_width=6, gap=-0.05)
+    classifier = _WholeThenParts(whole, parts=0.999)
+    assert recognize(drawing.grey(), classifier).expression == expected
+    assert classifier.calls == (2 if expected == "00" else 1)  # no part is even classified
 
 
 def test_a_division_by_zero_keeps_the_tree():
