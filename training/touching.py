@@ -40,11 +40,45 @@ def touching_pairs(digits, count, rng):
     again), normalised like every crop the pipeline makes.
     """
     out = np.zeros((count, 28, 28), dtype=np.float32)
+    for i in range(count):
+        canvas, _, _, _ = _touching_pair(digits, rng)
+        out[i] = normalize_to_mnist(canvas)
+    return out
+
+
+def touching_parts(digits, labels, count, rng):
+    """The two digits of touching pairs, each cut out of its pair the way the recogniser cuts: by a column.
+
+    Where two digits overlap, a vertical cut hands each part a sliver of its neighbour, and the cut column
+    is only roughly where they meet. Trained on such parts with their digit's label, the classifier reads
+    the parts of a real cut as surely as whole digits, so the cut wins over the uncut blob.
+
+    Returns ``(images, labels)``: ``(count, 28, 28)`` float32 and the digit label of each part.
+    """
+    out = np.zeros((count, 28, 28), dtype=np.float32)
+    out_labels = np.zeros(count, dtype=np.int64)
     made = 0
     while made < count:
+        canvas, cut, first, second = _touching_pair(digits, rng)
+        cut = int(np.clip(round(cut + rng.normal(0.0, 0.05 * canvas.shape[0])), 1, canvas.shape[1] - 1))
+        for part, index in ((canvas[:, :cut], first), (canvas[:, cut:], second)):
+            if made < count and part.max() > 0:
+                out[made] = normalize_to_mnist(part)
+                out_labels[made] = labels[index]
+                made += 1
+    return out, out_labels
+
+
+def _touching_pair(digits, rng):
+    """One blob of two digits written into each other: ``(canvas, cut column, first index, second index)``.
+
+    The cut column is the middle of the overlap, where a column through the pair separates them best.
+    """
+    while True:
         height, pen = random_writer(rng)
-        first, second = (_trim(redraw_digit(digits[int(rng.integers(len(digits)))],
-                                            height * rng.uniform(0.85, 1.05), pen, rng)) for _ in range(2))
+        indices = [int(rng.integers(len(digits))) for _ in range(2)]
+        first, second = (_trim(redraw_digit(digits[i], height * rng.uniform(0.85, 1.05), pen, rng))
+                         for i in indices)
         overlap = pen * rng.uniform(*OVERLAP_PEN_WIDTHS)
         left = max(int(round(first.shape[1] - overlap)), 1)
         drop = int(round(rng.normal(0.0, 0.04 * height)))  # baselines of one line, not one ruler
@@ -53,11 +87,8 @@ def touching_pairs(digits, count, rng):
         canvas = blank(rows, max(first.shape[1], left + second.shape[1]))
         _paint(canvas, first, rows - bottom_first - first.shape[0], 0)
         _paint(canvas, second, rows - bottom_second - second.shape[0], left)
-        if label(canvas > 0.5, structure=np.ones((3, 3)))[1] != 1:
-            continue  # not touching: the pipeline sees two symbols, which is not what this is for
-        out[made] = normalize_to_mnist(canvas)
-        made += 1
-    return out
+        if label(canvas > 0.5, structure=np.ones((3, 3)))[1] == 1:  # else not touching: the pipeline
+            return canvas, (left + first.shape[1]) / 2.0, indices[0], indices[1]  # sees two symbols
 
 
 def _trim(ink):
