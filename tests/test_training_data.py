@@ -347,3 +347,8 @@ def test_datasets_hold_every_class_and_are_reproducible():
     assert first.val_images.shape[0] == 50 + 12 + 5 * len(GENERATED_CLASSES)
     assert first.train_images.dtype == np.float32 and 0 <= first.train_images.min() <= first.train_images.max() <= 1
     assert first.composition["per_class_train"]["+"] == 20
+
+
+def test_empty_digits_never_touch_and_say_so():
+    with pytest.raises(TrainingDataError, match="never touched|touched in"):
+        touching_pairs(np.zeros((5, 28, 28), np.uint8), 1, np.random.default_rng(0))

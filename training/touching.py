@@ -14,6 +14,7 @@ import numpy as np
 from scipy.ndimage import label
 
 from py_pipeline.normalize import normalize_to_mnist
+from training.errors import TrainingDataError
 from training.pen import blank, random_writer
 from training.redraw import redraw_digit
 
@@ -22,6 +23,9 @@ OUTLIER = -1
 
 OVERLAP_PEN_WIDTHS = (0.3, 2.0)
 """How far the second digit is written into the first, in pen widths (overlap of their ink boxes)."""
+
+MAX_ATTEMPTS = 1000
+"""Pairs drawn before giving up on digits that never touch (only empty images do that)."""
 
 
 def touching_pairs(digits, count, rng):
@@ -74,7 +78,7 @@ def _touching_pair(digits, rng):
 
     The cut column is the middle of the overlap, where a column through the pair separates them best.
     """
-    while True:
+    for _ in range(MAX_ATTEMPTS):
         height, pen = random_writer(rng)
         indices = [int(rng.integers(len(digits))) for _ in range(2)]
         first, second = (_trim(redraw_digit(digits[i], height * rng.uniform(0.85, 1.05), pen, rng))
@@ -89,6 +93,8 @@ def _touching_pair(digits, rng):
         _paint(canvas, second, rows - bottom_second - second.shape[0], left)
         if label(canvas > 0.5, structure=np.ones((3, 3)))[1] == 1:  # else not touching: the pipeline
             return canvas, (left + first.shape[1]) / 2.0, indices[0], indices[1]  # sees two symbols
+    raise TrainingDataError(f"no two of these {len(digits)} digits touched in {MAX_ATTEMPTS} tries: "
+                            "are the images empty?")
 
 
 def _trim(ink):
