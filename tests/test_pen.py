@@ -1,8 +1,9 @@
 """The round pen that draws every synthetic stroke: width, round caps, transparency like a canvas export."""
 
 import numpy as np
+import pytest
 
-from training.pen import blank, draw_polyline, render_strokes, to_rgba_png_array
+from training.pen import blank, draw_polyline, paint, render_strokes, to_rgba_png_array, trim
 
 
 def test_stroke_thickness_equals_pen_width():
@@ -36,3 +37,15 @@ def test_rgba_export_transparent_and_opaque():
     assert transparent[0, 0, 3] == 0 and transparent[5, 15, 3] == 255
     opaque = to_rgba_png_array(ink, ink_rgb=(255, 255, 255), background=(0, 0, 0))
     assert (opaque[..., 3] == 255).all() and opaque[5, 15, 0] == 255 and opaque[0, 0, 0] == 0
+
+
+def test_trim_cuts_to_the_ink_and_paint_lays_it_down_clipped():
+    ink = blank(10, 12)
+    ink[3:5, 4:9] = 0.5
+    assert trim(ink).shape == (2, 5) and trim(blank(4, 4)).shape == (1, 1)
+    canvas = blank(6, 6)
+    canvas[0, 0] = 0.8
+    paint(canvas, np.full((3, 4), 0.6, np.float32), 4, 4)  # hangs over the bottom-right edge
+    assert canvas[4:, 4:].min() == 0.6 and canvas.sum() == pytest.approx(0.8 + 4 * 0.6)
+    paint(canvas, np.full((1, 1), 0.3, np.float32), 0, 0)  # opaque paint: the darker ink stays
+    assert canvas[0, 0] == pytest.approx(0.8)

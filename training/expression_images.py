@@ -16,7 +16,7 @@ import numpy as np
 
 from py_pipeline.symbols import DIGITS, to_display
 from training.operators import symbol_strokes
-from training.pen import blank, draw_polyline, random_writer, to_rgba_png_array
+from training.pen import blank, draw_polyline, paint, random_writer, to_rgba_png_array, trim
 from training.redraw import redraw_digit
 
 POLARITIES = ("dark-on-light", "light-on-dark", "transparent")
@@ -91,8 +91,7 @@ def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0
     for ink, left, bottom in placed:
         top = int(round(baseline + bottom - ink.shape[0]))
         left = int(round(left))
-        region = canvas[top:top + ink.shape[0], left:left + ink.shape[1]]
-        np.maximum(region, ink[:region.shape[0], :region.shape[1]], out=region)
+        paint(canvas, ink, top, left)
         rows = np.flatnonzero(ink.max(axis=1) > 0.25)
         cols = np.flatnonzero(ink.max(axis=0) > 0.25)
         boxes.append([left + int(cols[0]), top + int(rows[0]), left + int(cols[-1]) + 1, top + int(rows[-1]) + 1])
@@ -132,17 +131,17 @@ def _symbol_patch(char, digits, rng, digit_height, pen):
     if char in DIGITS:
         pool = digits[int(char)]
         digit = pool[int(rng.integers(len(pool)))]
-        return _trim(redraw_digit(digit, digit_height * rng.uniform(0.85, 1.05), pen, rng)), "base"
+        return trim(redraw_digit(digit, digit_height * rng.uniform(0.85, 1.05), pen, rng)), "base"
     if char == ".":
         # A tap rarely lands as one point: the finger slides a little, leaving a blob up to ~2 pens wide.
         tap = np.array([[0.0, 0.0], [pen * rng.uniform(0.0, 1.0), pen * rng.uniform(-0.5, 0.5)]])
-        return _trim(_draw([tap], pen)), "base"
+        return trim(_draw([tap], pen)), "base"
     if char == "=":
         length = digit_height * rng.uniform(0.45, 0.8)
         gap = digit_height * rng.uniform(0.22, 0.38)
         bars = [np.array([[0.0, 0.0], [length, rng.normal(0, 0.03) * length]]),
                 np.array([[rng.normal(0, 0.05) * length, gap], [length, gap]])]
-        return _trim(_draw(bars, pen)), "mid"
+        return trim(_draw(bars, pen)), "mid"
     if char == ":":
         length = digit_height * rng.uniform(0.45, 0.75)
         gap = digit_height * rng.uniform(0.2, 0.32)
@@ -150,10 +149,10 @@ def _symbol_patch(char, digits, rng, digit_height, pen):
         dot = pen * rng.uniform(0.0, 0.8)
         strokes = [np.array([[0.0, 0.0], [length, 0.0]]), np.array([[centre, -gap], [centre + dot, -gap]]),
                    np.array([[centre, gap], [centre + dot, gap + dot / 2]])]
-        return _trim(_draw(strokes, pen)), "mid"
+        return trim(_draw(strokes, pen)), "mid"
     cls = to_display(char)
     strokes = [stroke * digit_height for stroke in symbol_strokes(cls, rng)]
-    return _trim(_draw(strokes, pen)), "mid"
+    return trim(_draw(strokes, pen)), "mid"
 
 
 def _draw(strokes, pen):
@@ -164,12 +163,6 @@ def _draw(strokes, pen):
     for stroke in strokes:
         draw_polyline(canvas, stroke - origin, pen)
     return canvas
-
-
-def _trim(ink):
-    rows = np.flatnonzero(ink.max(axis=1) > 0)
-    cols = np.flatnonzero(ink.max(axis=0) > 0)
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
 
 
 def _as_image(ink, polarity):

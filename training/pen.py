@@ -56,6 +56,23 @@ def draw_polyline(canvas, points, width):
     return canvas
 
 
+def trim(ink):
+    """``ink`` cut to the box of its inked pixels (> 0); a 1×1 corner when there is no ink at all."""
+    rows = np.flatnonzero(ink.max(axis=1) > 0)
+    cols = np.flatnonzero(ink.max(axis=0) > 0)
+    if rows.size == 0:
+        return ink[:1, :1]
+    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def paint(canvas, ink, top, left):
+    """Lay ``ink`` on ``canvas`` with its top-left corner at ``(top, left)``, in place, as opaque paint
+    (the maximum); what falls outside the canvas is cut off."""
+    region = canvas[top:top + ink.shape[0], left:left + ink.shape[1]]
+    np.maximum(region, ink[:region.shape[0], :region.shape[1]], out=region)
+    return canvas
+
+
 def render_strokes(strokes, height, width, pen_width):
     """Render a list of strokes (each a ``(K, 2)`` sequence of ``(x, y)``) onto a fresh canvas."""
     canvas = blank(height, width)

@@ -15,7 +15,7 @@ from scipy.ndimage import label
 
 from py_pipeline.normalize import normalize_to_mnist
 from training.errors import TrainingDataError
-from training.pen import blank, random_writer
+from training.pen import blank, paint, random_writer, trim
 from training.redraw import redraw_digit
 
 OUTLIER = -1
@@ -81,7 +81,7 @@ def _touching_pair(digits, rng):
     for _ in range(MAX_ATTEMPTS):
         height, pen = random_writer(rng)
         indices = [int(rng.integers(len(digits))) for _ in range(2)]
-        first, second = (_trim(redraw_digit(digits[i], height * rng.uniform(0.85, 1.05), pen, rng))
+        first, second = (trim(redraw_digit(digits[i], height * rng.uniform(0.85, 1.05), pen, rng))
                          for i in indices)
         overlap = pen * rng.uniform(*OVERLAP_PEN_WIDTHS)
         left = max(int(round(first.shape[1] - overlap)), 1)
@@ -89,22 +89,9 @@ def _touching_pair(digits, rng):
         bottom_first, bottom_second = max(0, drop), max(0, -drop)
         rows = max(first.shape[0] + bottom_first, second.shape[0] + bottom_second)
         canvas = blank(rows, max(first.shape[1], left + second.shape[1]))
-        _paint(canvas, first, rows - bottom_first - first.shape[0], 0)
-        _paint(canvas, second, rows - bottom_second - second.shape[0], left)
+        paint(canvas, first, rows - bottom_first - first.shape[0], 0)
+        paint(canvas, second, rows - bottom_second - second.shape[0], left)
         if label(canvas > 0.5, structure=np.ones((3, 3)))[1] == 1:  # else not touching: the pipeline
             return canvas, (left + first.shape[1]) / 2.0, indices[0], indices[1]  # sees two symbols
     raise TrainingDataError(f"no two of these {len(digits)} digits touched in {MAX_ATTEMPTS} tries: "
                             "are the images empty?")
-
-
-def _trim(ink):
-    rows = np.flatnonzero(ink.max(axis=1) > 0)
-    cols = np.flatnonzero(ink.max(axis=0) > 0)
-    if rows.size == 0:
-        return ink[:1, :1]
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-
-
-def _paint(canvas, ink, top, left):
-    region = canvas[top:top + ink.shape[0], left:left + ink.shape[1]]
-    np.maximum(region, ink, out=region)
