@@ -318,7 +318,7 @@ class _Drawing:
         start = time.perf_counter()
         try:
             try:
-                tokens = tokenize(Symbol(s.char, s.index, s.gap_before) for s in symbols)
+                tokens = _tokens(symbols)
                 result.tokens = [token.to_dict() for token in tokens]
                 tree = parse(tokens)
             except ExpressionError:
@@ -421,6 +421,11 @@ class _Drawing:
         self.timings[stage] += (time.perf_counter() - start) * 1000.0
 
 
+def _tokens(symbols):
+    """Tokens of recognised symbols (what :func:`~py_pipeline.expression.tokenize` reads of each)."""
+    return tokenize(Symbol(s.char, s.index, s.gap_before) for s in symbols)
+
+
 def _reread_to_parse(symbols):
     """Read one unsure symbol as its runner-up so that the expression parses, if that is likely enough.
 
@@ -439,7 +444,7 @@ def _reread_to_parse(symbols):
                           alternatives=((original.char, original.confidence),) + others)
         candidate = symbols[:index] + [changed] + symbols[index + 1:]
         try:
-            tokens = tokenize(Symbol(s.char, s.index, s.gap_before) for s in candidate)
+            tokens = _tokens(candidate)
             tree = parse(tokens)
         except ExpressionError:
             continue
@@ -460,7 +465,7 @@ def _with_even_cuts(cuts, seg, stroke_width, symbol_height):
     """
     x0, y0, x1, y1 = seg.box
     width = x1 - x0
-    if seg.kind != "glyph" or width < UNSURE_SPLIT_WIDTH * max(y1 - y0, symbol_height):
+    if width < UNSURE_SPLIT_WIDTH * max(y1 - y0, symbol_height):
         return cuts
     left = x0 - seg.origin[0]
     merged = list(cuts)
