@@ -87,12 +87,10 @@ def build_datasets(mnist, config, log=print):
     for i, chunk in enumerate(_chunks(redraw_val_index)):
         jobs["redrawn_val"].append((_redraw_job, digits[chunk], labels[chunk], config.seed, STREAM_REDRAW_VAL, i,
                                     0.0, config.augment))
-    for i, start in enumerate(range(0, config.touching_pairs, CHUNK)):
-        count = min(CHUNK, config.touching_pairs - start)
+    for i, count in enumerate(_chunk_sizes(config.touching_pairs)):
         jobs["touching"].append((_touching_job, digits[pick.choice(train_index, size=2 * count)], count,
                                  config.seed, i))
-    for i, start in enumerate(range(0, config.touching_parts, CHUNK)):
-        count = min(CHUNK, config.touching_parts - start)
+    for i, count in enumerate(_chunk_sizes(config.touching_parts)):
         chosen = pick.choice(train_index, size=count)
         jobs["parts"].append((_parts_job, digits[chosen], labels[chosen], count, config.seed, i))
     jobs["generated"] = _symbol_jobs(config.samples_per_class, config.seed, STREAM_OPS)
@@ -153,8 +151,7 @@ def run_jobs(jobs, workers, log=print):
 def _symbol_jobs(per_class, seed, stream):
     jobs = []
     for c, cls in enumerate(GENERATED_CLASSES):
-        for i, start in enumerate(range(0, per_class, CHUNK)):
-            count = min(CHUNK, per_class - start)
+        for i, count in enumerate(_chunk_sizes(per_class)):
             jobs.append((_symbols_job, cls, count, seed, stream, c * 10_000 + i))
     return jobs
 
@@ -182,6 +179,11 @@ def _parts_job(digits, labels, count, seed, index):
 
 def _symbols_job(cls, count, seed, stream, index):
     return generate_symbols((cls,), count, seed=np.random.SeedSequence(seed, spawn_key=(stream, index)))
+
+
+def _chunk_sizes(total):
+    """Sizes of the jobs that make ``total`` images: :data:`CHUNK` each, the rest in the last."""
+    return [min(CHUNK, total - start) for start in range(0, total, CHUNK)]
 
 
 def _chunks(index):
