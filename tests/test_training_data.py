@@ -206,8 +206,17 @@ def test_specks_beside_a_digit_are_not_redrawn_but_a_separate_bar_is():
     ink = redraw_digit(digit, 120, 8, np.random.default_rng(0))
     assert _pieces(ink) == 1
     five_bar = _digit_one()
-    five_bar[4:6, 18:26] = 255  # a stroke of its own, as long as a third of the digit: kept
+    five_bar[1:3, 12:20] = 255  # a stroke of its own over the digit's columns, like a 5's bar: kept
     assert _pieces(redraw_digit(five_bar, 120, 8, np.random.default_rng(0))) == 2
+
+
+def test_a_remnant_of_the_neighbouring_digit_beside_a_digit_is_not_redrawn():
+    remnant = _digit_one()
+    remnant[14:21, 22:24] = 255  # a tick wholly right of the digit, a third of its height: the next digit's
+    assert _pieces(redraw_digit(remnant, 120, 8, np.random.default_rng(0))) == 1
+    eleven = _digit_one()
+    eleven[4:24, 21:24] = 255  # as tall as the digit: a stroke of its own, kept
+    assert _pieces(redraw_digit(eleven, 120, 8, np.random.default_rng(0))) == 2
 
 
 @needs_mnist
