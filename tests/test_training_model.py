@@ -40,7 +40,7 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("models")
     config = TrainConfig(epochs=1, batch_size=16, mnist_train_limit=600, validation_digits=100,
                          augmented_digits=100, redrawn_digits=100, touching_pairs=40, touching_parts=40,
-                         samples_per_class=40, validation_per_class=10,
+                         scribbles=20, samples_per_class=40, validation_per_class=10,
                          evaluation_digits=100, evaluation_symbols_per_class=10, workers=1)
     folder = train(config, version="smoke-1", root=root, command="pytest smoke", log=lambda *_: None)
     return root, folder

@@ -44,8 +44,11 @@ class TrainConfig:
     touching_parts: int = 8000
     """Digits cut out of touching pairs by a column, with a sliver of their neighbour, labelled with their
     digit: what the recogniser classifies after a cut (:func:`training.touching.touching_parts`)."""
+    scribbles: int = 3000
+    """Scribbles, trained towards "no symbol" like touching pairs, so the page can say it cannot read them
+    (:mod:`training.scribbles`)."""
     outlier_weight: float = 0.5
-    """Loss weight of each touching pair relative to a symbol of an average class."""
+    """Loss weight of each touching pair or scribble relative to a symbol of an average class."""
     samples_per_class: int = 4000
     """Generated training images per operator/bracket class."""
     validation_per_class: int = 400
@@ -67,7 +70,8 @@ class TrainConfig:
     def quick(cls, **overrides):
         """A small run that exercises every step in a couple of minutes; not a model to ship."""
         settings = dict(epochs=2, mnist_train_limit=12000, validation_digits=1000, augmented_digits=2000,
-                        redrawn_digits=3000, touching_pairs=500, touching_parts=500, samples_per_class=800, validation_per_class=100)
+                        redrawn_digits=3000, touching_pairs=500, touching_parts=500, scribbles=300,
+                        samples_per_class=800, validation_per_class=100)
         settings.update(overrides)
         return cls(**settings)
 

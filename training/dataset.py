@@ -19,11 +19,12 @@ from training.augment import augment_digits
 from training.extra_symbols import load_symbol_folder
 from training.operators import GENERATED_CLASSES, generate_symbols
 from training.redraw import redraw_batch
+from training.scribbles import scribbles
 from training.touching import OUTLIER, touching_pairs, touching_parts
 
 # Random streams: one per kind of data, so changing one amount never changes the images of another.
 (STREAM_SPLIT, STREAM_AUGMENT, STREAM_REDRAW, STREAM_REDRAW_VAL, STREAM_OPS, STREAM_OPS_VAL, STREAM_TOUCHING,
- STREAM_PARTS) = range(1, 9)
+ STREAM_PARTS, STREAM_SCRIBBLES) = range(1, 10)
 STREAM_EVAL_OPS, STREAM_EVAL_REDRAW = 101, 102
 
 CHUNK = 1000
@@ -77,7 +78,7 @@ def build_datasets(mnist, config, log=print):
     log(f"data: {len(train_index)} MNIST digits to train, {len(val_index)} held out for validation")
 
     jobs = {"augmented": [], "redrawn": [], "redrawn_val": [], "generated": [], "generated_val": [],
-            "touching": [], "parts": []}
+            "touching": [], "parts": [], "scribbles": []}
     for i, chunk in enumerate(_chunks(augment_index)):
         jobs["augmented"].append((_augment_job, normalised[chunk], labels[chunk], config.seed, i,
                                   config.augment))
@@ -93,6 +94,8 @@ def build_datasets(mnist, config, log=print):
     for i, count in enumerate(_chunk_sizes(config.touching_parts)):
         chosen = pick.choice(train_index, size=count)
         jobs["parts"].append((_parts_job, digits[chosen], labels[chosen], count, config.seed, i))
+    for i, count in enumerate(_chunk_sizes(config.scribbles)):
+        jobs["scribbles"].append((_scribbles_job, count, config.seed, i))
     jobs["generated"] = _symbol_jobs(config.samples_per_class, config.seed, STREAM_OPS)
     jobs["generated_val"] = _symbol_jobs(config.validation_per_class, config.seed, STREAM_OPS_VAL)
     results = run_jobs([job for kind in jobs.values() for job in kind], config.workers, log)
@@ -106,13 +109,15 @@ def build_datasets(mnist, config, log=print):
              (_stack(parts["redrawn"]), labels[redraw_index]),
              generated,
              (_stack(parts["touching"]), np.full(config.touching_pairs, OUTLIER, dtype=np.int64)),
-             _concat(parts["parts"])]
+             _concat(parts["parts"]),
+             (_stack(parts["scribbles"]), np.full(config.scribbles, OUTLIER, dtype=np.int64))]
     val = [(normalised[val_index], labels[val_index]),
            (_stack(parts["redrawn_val"]), labels[redraw_val_index]),
            generated_val]
     composition = {"mnist_digits": len(train_index), "augmented_digits": len(augment_index),
                    "redrawn_digits": len(redraw_index), "generated_symbols": len(generated[1]),
                    "touching_pairs": config.touching_pairs, "touching_parts": config.touching_parts,
+                   "scribbles": config.scribbles,
                    "validation": {"mnist_digits": len(val_index), "redrawn_digits": len(redraw_val_index),
                                   "generated_symbols": len(generated_val[1])}}
     if extra is not None:
@@ -175,6 +180,10 @@ def _touching_job(digits, count, seed, index):
 
 def _parts_job(digits, labels, count, seed, index):
     return touching_parts(digits, labels, count, random_stream(seed, STREAM_PARTS, index))
+
+
+def _scribbles_job(count, seed, index):
+    return scribbles(count, random_stream(seed, STREAM_SCRIBBLES, index))
 
 
 def _symbols_job(cls, count, seed, stream, index):

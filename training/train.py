@@ -26,8 +26,8 @@ from training.model import build_model
 from training.touching import OUTLIER
 
 CODE_FILES = ("py_pipeline/normalize.py", "py_pipeline/symbols.py", "training/pen.py", "training/redraw.py",
-              "training/operators.py", "training/touching.py", "training/augment.py", "training/dataset.py",
-              "training/model.py", "training/train.py", "training/config.py", "training/evaluate.py")
+              "training/operators.py", "training/touching.py", "training/scribbles.py", "training/augment.py",
+              "training/dataset.py", "training/model.py", "training/train.py", "training/config.py", "training/evaluate.py")
 """Source files whose sha256 the card records: with the data hashes they pin what produced the model."""
 
 
