@@ -29,6 +29,10 @@ class EmptyDrawingError(InkcalcError):
     """Nothing was drawn (or only specks too small to be a symbol)."""
 
 
+class UnreadableSymbolError(InkcalcError):
+    """A mark the classifier reads as no symbol it knows: a scribble, a letter, a crossed-out mistake."""
+
+
 class ExpressionError(InkcalcError):
     """The recognised symbols do not form an expression: ``5++3``, ``(2+3``, an operator at the end."""
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, ModelError
+from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, ModelError, UnreadableSymbolError
 from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.expression import MAX_SYMBOLS, Symbol, parse, tokenize
 from py_pipeline.image_input import to_ink
@@ -72,6 +72,13 @@ UNSURE_SPLIT_WIDTH = 0.5
 
 EVEN_CUTS = 5
 """Evenly spaced cut columns tried on such a glyph, between a quarter and three quarters of its width."""
+
+UNREADABLE_BELOW = 0.15
+"""A symbol whose best reading has less than this probability is no symbol the classifier knows (it is
+trained to spread its belief over all classes for scribbles and for two digits in one blob): the result is
+an error at that symbol, not a calculation with a guess in it. Over the 1200 benchmark drawings of seeds
+0-5, model 2026-11-25-g put 5 drawings under 0.15 and read none of them exactly (under 0.2: 8, and 3 of
+them exactly)."""
 
 REREAD_ALTERNATIVE = 0.1
 """Least probability of a runner-up reading that may replace a symbol to make the expression parse."""
@@ -317,6 +324,9 @@ class _Drawing:
 
         start = time.perf_counter()
         try:
+            unreadable = _first_unreadable(symbols)
+            if unreadable is not None:
+                raise unreadable
             try:
                 tokens = _tokens(symbols)
                 result.tokens = [token.to_dict() for token in tokens]
@@ -422,6 +432,16 @@ class _Drawing:
 
     def _lap(self, stage, start):
         self.timings[stage] += (time.perf_counter() - start) * 1000.0
+
+
+def _first_unreadable(symbols):
+    """An :class:`UnreadableSymbolError` at the first classifier symbol read below :data:`UNREADABLE_BELOW`."""
+    for s in symbols:
+        if s.source == "cnn" and s.confidence < UNREADABLE_BELOW:
+            return UnreadableSymbolError(
+                f"symbol {s.index + 1} does not look like any digit or operator (at best {s.char!r}, "
+                f"{s.confidence:.0%} sure): write it again, or pick what it is", symbol_index=s.index)
+    return None
 
 
 def _tokens(symbols):

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from drawing import assert_boxes_close, draw
-from py_pipeline.errors import EmptyDrawingError, EvaluationError, ExpressionError, InputImageError, ModelError
+from py_pipeline.errors import (EmptyDrawingError, EvaluationError, ExpressionError, InputImageError, ModelError,
+                                UnreadableSymbolError)
 from py_pipeline.image_input import to_ink
 from py_pipeline.recognize import Recognition, recognize, recognize_batch
 from py_pipeline.segment import segment
@@ -134,6 +135,20 @@ def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, re
     else:  # not likely enough: the writer sees what was read and where it fails
         assert isinstance(result.error, ExpressionError) and result.expression == "3-("
         assert result.corrections == [] and result.error.symbol_index == 2
+
+
+@pytest.mark.parametrize("best, unreadable", [(0.1, True), (0.2, False)])
+def test_a_mark_read_as_no_symbol_is_an_error_at_it_not_a_guess(best, unreadable):
+    drawing = draw(["3", "+", "1"], line_height=60, pen_width=6, gap=0.4)
+    result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"+": 0.99}, {"8": best}]))
+    assert result.expression == "3+8" and [s.char for s in result.symbols] == ["3", "+", "8"]
+    if unreadable:  # the symbols stay, so the page can show the mark and offer its alternatives
+        assert isinstance(result.error, UnreadableSymbolError) and result.error.symbol_index == 2
+        assert "'8', 10% sure" in result.error.message
+        assert result.value is None and result.tree is None
+        assert result.to_dict()["error"]["box"] == result.symbols[2].box
+    else:
+        assert result.error is None and result.value == "11"
 
 
 class _WholeThenParts:
