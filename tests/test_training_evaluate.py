@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
+from py_pipeline.recognize import UNREADABLE_BELOW
 from py_pipeline.symbols import CLASSES
 from training.evaluate import (confusion_matrix, evaluate_classifier, expected_calibration_error,
                                reliability_bins, top_confusions, uncertainty_threshold)
+from training.touching import OUTLIER
 
 
 def test_perfectly_calibrated_predictions_have_zero_ece():
@@ -69,3 +71,21 @@ def test_report_scores_a_classifier_and_writes_both_pictures(tmp_path):
     assert metrics["top_confusions"][0]["true"] == "3" and metrics["top_confusions"][0]["predicted"] == "8"
     for picture in ("confusion.png", "reliability.png"):
         assert (tmp_path / picture).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_report_says_how_much_the_pipeline_would_call_unreadable(tmp_path):
+    digits = np.arange(10)
+    sets = {"mnist_test_redrawn": (np.zeros((10, 28, 28), np.float32) + digits[:, None, None], digits),
+            "scribbles": (np.full((4, 28, 28), -1.0, np.float32), np.full(4, OUTLIER))}
+
+    def classify(crops):  # sure of every digit, uniform (no symbol) on every scribble
+        probabilities = np.full((len(crops), len(CLASSES)), 1.0 / len(CLASSES), np.float32)
+        digit = crops[:, 0, 0] >= 0
+        probabilities[digit] = 0.001
+        probabilities[np.flatnonzero(digit), crops[digit, 0, 0].astype(int)] = 0.985
+        return probabilities
+
+    metrics = evaluate_classifier(classify, sets, tmp_path, "test")
+    assert metrics["unreadable"] == {"below": UNREADABLE_BELOW, "share_of_scribbles": 1.0,
+                                     "share_of_mnist_test_redrawn": 0.0}
+    assert set(metrics["accuracy"]) == {"mnist_test_redrawn"} and metrics["accuracy"]["mnist_test_redrawn"] == 1.0

@@ -25,7 +25,7 @@ from training.touching import OUTLIER, touching_pairs, touching_parts
 # Random streams: one per kind of data, so changing one amount never changes the images of another.
 (STREAM_SPLIT, STREAM_AUGMENT, STREAM_REDRAW, STREAM_REDRAW_VAL, STREAM_OPS, STREAM_OPS_VAL, STREAM_TOUCHING,
  STREAM_PARTS, STREAM_SCRIBBLES) = range(1, 10)
-STREAM_EVAL_OPS, STREAM_EVAL_REDRAW = 101, 102
+STREAM_EVAL_OPS, STREAM_EVAL_REDRAW, STREAM_EVAL_SCRIBBLES = 101, 102, 103
 
 CHUNK = 1000
 """Images per job: small enough to balance two workers, large enough to amortise process overhead."""

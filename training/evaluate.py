@@ -5,7 +5,11 @@ Three held-out sets, none of them seen in training:
 * ``mnist_test`` — the 10 000 MNIST test digits, normalised (the classic number);
 * ``mnist_test_redrawn`` — the same digits redrawn canvas-style (:mod:`training.redraw`), i.e. what the app
   sees when a person writes those digits with the canvas pen;
-* ``generated_symbols`` — operators and brackets from random streams no training run uses.
+* ``generated_symbols`` — operators and brackets from random streams no training run uses;
+
+and ``scribbles`` (also from a stream no training run uses), which have no class: the report says how many of
+them, and how many redrawn digits, the pipeline would call unreadable (below
+:data:`py_pipeline.recognize.UNREADABLE_BELOW` on their best class).
 
 The canvas-style sets (redrawn digits + generated symbols) are the app's domain, so the confusion matrix and
 the calibration are computed on them too: the reliability diagram and expected calibration error (ECE) say
@@ -19,10 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from py_pipeline.normalize import normalize_batch
+from py_pipeline.recognize import UNREADABLE_BELOW
 from py_pipeline.symbols import CLASSES
 from training.config import EVALUATION_SEED
-from training.dataset import STREAM_EVAL_REDRAW, CHUNK, evaluation_symbols, random_stream, run_jobs
+from training.dataset import (STREAM_EVAL_REDRAW, STREAM_EVAL_SCRIBBLES, CHUNK, evaluation_symbols, random_stream,
+                              run_jobs)
 from training.redraw import redraw_batch
+from training.scribbles import scribbles
+from training.touching import OUTLIER
 
 TARGETS = {"mnist_test": 0.994, "mnist_test_redrawn": 0.99, "generated_symbols": 0.995}
 CALIBRATION_BINS = 15
@@ -33,9 +41,10 @@ RELIABILITY_PNG = "reliability.png"
 
 
 def evaluation_sets(mnist, workers=1, symbols_per_class=1000, digits=0, seed=EVALUATION_SEED, log=print):
-    """``{name: (images, labels)}`` for the three held-out sets; deterministic for a given ``seed``.
+    """``{name: (images, labels)}`` for the held-out sets; deterministic for a given ``seed``.
 
-    ``digits`` limits the MNIST test digits used (0 = all 10 000; fewer only to keep tests fast).
+    ``digits`` limits the MNIST test digits used (0 = all 10 000; fewer only to keep tests fast). The
+    scribbles number a fifth of the digits, labelled :data:`~training.touching.OUTLIER`.
     """
     started = time.perf_counter()
     test_digits = mnist.test_images[:digits or None]
@@ -43,12 +52,14 @@ def evaluation_sets(mnist, workers=1, symbols_per_class=1000, digits=0, seed=EVA
     chunks = [(i, test_digits[i:i + CHUNK]) for i in range(0, len(test_digits), CHUNK)]
     jobs = [(_redraw_job, digits, seed, index) for index, (_, digits) in enumerate(chunks)]
     jobs.append((evaluation_symbols, symbols_per_class, seed))
-    *redrawn, symbols = run_jobs(jobs, workers, log)
+    jobs.append((_scribbles_job, len(test_digits) // 5, seed))
+    *redrawn, symbols, scribbled = run_jobs(jobs, workers, log)
     log(f"evaluate: held-out data ready in {time.perf_counter() - started:.0f} s")
     return {
         "mnist_test": (normalize_batch(test_digits.astype(np.float32) / 255.0), test_labels),
         "mnist_test_redrawn": (np.concatenate(redrawn), test_labels),
         "generated_symbols": symbols,
+        "scribbles": (scribbled, np.full(len(scribbled), OUTLIER, dtype=np.int64)),
     }
 
 
@@ -57,6 +68,11 @@ def evaluate_classifier(classify, sets, out_dir, title=""):
     out_dir = Path(out_dir)
     predictions = {name: classify(images) for name, (images, _) in sets.items()}
     metrics = {"accuracy": {}, "per_class_accuracy": {}, "evaluation_data": {}}
+    metrics["unreadable"] = {"below": UNREADABLE_BELOW, **{
+        f"share_of_{name}": round(float((predictions[name].max(axis=1) < UNREADABLE_BELOW).mean()), 5)
+        for name in ("scribbles", "mnist_test_redrawn", "generated_symbols") if name in sets}}
+    sets = {name: pair for name, pair in sets.items() if name != "scribbles"}
+    predictions.pop("scribbles", None)
     for name, (_, labels) in sets.items():
         predicted = predictions[name].argmax(axis=1)
         metrics["accuracy"][name] = round(float((predicted == labels).mean()), 5)
@@ -231,6 +247,10 @@ def _per_class_accuracy(labels, predicted):
         if mask.any():
             result[cls] = round(float((predicted[mask] == index).mean()), 5)
     return result
+
+
+def _scribbles_job(count, seed):
+    return scribbles(count, random_stream(seed, STREAM_EVAL_SCRIBBLES))
 
 
 def _redraw_job(digits, seed, index):

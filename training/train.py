@@ -27,7 +27,8 @@ from training.touching import OUTLIER
 
 CODE_FILES = ("py_pipeline/normalize.py", "py_pipeline/symbols.py", "training/pen.py", "training/redraw.py",
               "training/operators.py", "training/touching.py", "training/scribbles.py", "training/augment.py",
-              "training/dataset.py", "training/model.py", "training/train.py", "training/config.py", "training/evaluate.py")
+              "training/dataset.py", "training/model.py", "training/train.py", "training/config.py",
+              "training/evaluate.py")
 """Source files whose sha256 the card records: with the data hashes they pin what produced the model."""
 
 
@@ -213,6 +214,11 @@ def summary_lines(card):
                  f"confidence {calibration['uncertain_below']:.2f} "
                  f"({calibration['share_flagged'] * 100:.2f}% flagged, "
                  f"{calibration['share_of_errors_flagged'] * 100:.0f}% of mistakes among them)")
+    if metrics.get("unreadable"):
+        unreadable = metrics["unreadable"]
+        lines.append(f"  read as no symbol (best class below {unreadable['below']}): " + ", ".join(
+            f"{name[len('share_of_'):]} {value * 100:.2f}%" for name, value in unreadable.items()
+            if name.startswith("share_of_")))
     if metrics.get("top_confusions"):
         lines.append("  most frequent mistakes (canvas style): " + ", ".join(
             f"{c['true']}→{c['predicted']} ×{c['count']}" for c in metrics["top_confusions"][:5]))
