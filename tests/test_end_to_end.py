@@ -15,18 +15,23 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from py_pipeline.errors import UnreadableSymbolError
 from py_pipeline.recognize import recognize_batch
 from training.expression_images import compose_expression, digits_by_label, random_expression_text
 from training.mnist_data import load_mnist
 from training.model_store import current_version, load_classifier
-from training.pen import to_rgba_png_array
+from training.pen import draw_polyline, to_rgba_png_array
 
 ROOT = Path(__file__).resolve().parents[1]
 
-EXACT_FLOOR = 0.85
+EXACT_FLOOR = 0.9
 """Regression floor, not the goal: the pipeline issue's target is 98% exact (benchmarks/recognition.py); the
-committed model and segmentation read 56 of these 60 drawings exactly today (none of them touching, fewer
-than the benchmark's 1200). Raise it as they improve."""
+committed model 2026-11-25-h and segmentation read 58 of these 60 drawings exactly today (none of them
+touching, fewer than the benchmark's 1200; 56 with model g). Raise it as they improve."""
+
+SCRIBBLES_FLAGGED_FLOOR = 0.4
+"""Regression floor for scribbles (random walks of a pen, not the generator training uses) reported as
+unreadable instead of calculated: 25 of these 40 with model 2026-11-25-h, 5 with g, which never saw one."""
 
 TOUCHING_COUNT_FLOOR = 0.9
 """Regression floor for drawings whose digits often run into their neighbour: the share read with the right
@@ -172,6 +177,22 @@ def test_digits_written_into_each_other_are_cut_into_the_right_number_of_symbols
     results = recognize_batch([d.image for d in drawings], classify)
     right_count = sum(len(r.symbols) == len(d.text) for d, r in zip(drawings, results))
     assert right_count / len(drawings) >= TOUCHING_COUNT_FLOOR, f"only {right_count}/{len(drawings)}"
+
+
+def _scribble(rng):
+    ink = np.zeros((256, 600), np.float32)
+    for _ in range(rng.integers(1, 4)):
+        walk = np.cumsum(rng.normal(0, 40, size=(rng.integers(10, 40), 2)), axis=0) + [300, 128]
+        draw_polyline(ink, np.clip(walk, 5, [595, 251]), rng.uniform(4, 12))
+    return np.round(255 - ink * 255).astype(np.uint8)
+
+
+def test_scribbles_are_reported_as_unreadable_not_calculated(classify):
+    rng = np.random.default_rng(17)
+    results = recognize_batch([_scribble(rng) for _ in range(40)], classify)
+    flagged = [r for r in results if isinstance(r.error, UnreadableSymbolError)]
+    assert len(flagged) / len(results) >= SCRIBBLES_FLAGGED_FLOOR, f"only {len(flagged)}/{len(results)}"
+    assert all(r.value is None and r.symbols for r in flagged)
 
 
 def test_the_model_the_cli_uses_is_the_committed_current_one():
