@@ -28,7 +28,7 @@ from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.expression import MAX_SYMBOLS, Symbol, parse, tokenize
 from py_pipeline.image_input import to_ink
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
-from py_pipeline.segment import segment, split_candidates
+from py_pipeline.segment import TANGLE_JUNCTIONS, count_junctions, segment, split_candidates
 from py_pipeline.symbols import CLASSES, DIGITS, to_ascii
 
 SPLIT_ACCEPT = 0.9
@@ -244,6 +244,7 @@ class _Drawing:
         self.error = None
         self.part_crops = np.zeros((0, SIZE, SIZE), dtype=np.float32)
         self.splits = {}
+        self.tangles = set()  # indices of symbols whose strokes cross and branch like a scribble's
 
         start = time.perf_counter()
         self.ink_image = to_ink(image)
@@ -324,7 +325,7 @@ class _Drawing:
 
         start = time.perf_counter()
         try:
-            unreadable = _first_unreadable(symbols)
+            unreadable = _first_unreadable(symbols, self.tangles)
             if unreadable is not None:
                 raise unreadable
             try:
@@ -381,7 +382,13 @@ class _Drawing:
                     gap_before)
                 continue
             position = glyph_position[index]
-            for k, (crop, box, row) in enumerate(self._glyph_parts(position, seg)):
+            parts = self._glyph_parts(position, seg)
+            if len(parts) == 1:  # a glyph cut into parts the classifier read with confidence is no scribble
+                start = time.perf_counter()
+                if count_junctions(seg) >= TANGLE_JUNCTIONS:
+                    self.tangles.add(len(symbols))
+                self._lap("segment", start)
+            for k, (crop, box, row) in enumerate(parts):
                 ranked = np.argsort(-row, kind="stable")[:top_k]
                 alternatives = [(CLASSES[c], float(row[c])) for c in ranked[1:]]
                 add(CLASSES[ranked[0]], row[ranked[0]], box, "cnn", alternatives, crop, gap_before and k == 0)
@@ -434,13 +441,22 @@ class _Drawing:
         self.timings[stage] += (time.perf_counter() - start) * 1000.0
 
 
-def _first_unreadable(symbols):
-    """An :class:`UnreadableSymbolError` at the first classifier symbol read below :data:`UNREADABLE_BELOW`."""
+def _first_unreadable(symbols, tangles):
+    """An :class:`UnreadableSymbolError` at the first classifier symbol read below :data:`UNREADABLE_BELOW`
+    or whose strokes are a tangle (``tangles``: symbol indices, see
+    :data:`~py_pipeline.segment.TANGLE_JUNCTIONS`)."""
     for s in symbols:
-        if s.source == "cnn" and s.confidence < UNREADABLE_BELOW:
-            return UnreadableSymbolError(
-                f"symbol {s.index + 1} does not look like any digit or operator (at best {s.char!r}, "
-                f"{s.confidence:.0%} sure): write it again, or pick what it is", symbol_index=s.index)
+        if s.source != "cnn":
+            continue
+        if s.index in tangles:
+            what = "is a tangle of strokes, no digit or operator"
+        elif s.confidence < UNREADABLE_BELOW:
+            what = "does not look like any digit or operator"
+        else:
+            continue
+        return UnreadableSymbolError(
+            f"symbol {s.index + 1} {what} (at best {s.char!r}, {s.confidence:.0%} sure): write it again, "
+            "or pick what it is", symbol_index=s.index)
     return None
 
 

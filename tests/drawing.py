@@ -53,6 +53,9 @@ SYMBOLS = {
     "7blob": (0.6, [[(-0.15, 0.05)], [(0.14, 0.06), (0.92, 0.06), (0.4, 0.96)]]),
     "3blob": (0.6, [_arc(0.45, 0.27, 0.38, 0.23, 200, 450, 16) + _arc(0.45, 0.73, 0.42, 0.23, 270, 520, 16),
                     [(-0.1, 0.88)]]),
+    # A scribble: one stroke round a seven-pointed star {7/3}, crossing itself 14 times.
+    "tangle": (1.0, [[(0.5 + 0.46 * np.sin(2 * np.pi * 3 * k / 7), 0.5 - 0.46 * np.cos(2 * np.pi * 3 * k / 7))
+                      for k in range(8)]]),
     # A wide 5 whose bar reaches far to the right, touching the body: one component wider than it is tall.
     "5long": (1.0, [[(1.0, 0.04), (0.2, 0.04), (0.15, 0.45)] + _arc(0.4, 0.68, 0.3, 0.28, 235, 500, 18)]),
 }

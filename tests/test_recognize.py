@@ -151,6 +151,13 @@ def test_a_mark_read_as_no_symbol_is_an_error_at_it_not_a_guess(best, unreadable
         assert result.error is None and result.value == "11"
 
 
+def test_a_tangle_of_strokes_is_unreadable_however_sure_the_classifier_is():
+    drawing = draw(["3", "+", "tangle"], line_height=80, pen_width=6, gap=0.4)
+    result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"+": 0.99}, {"8": 0.99}]))
+    assert isinstance(result.error, UnreadableSymbolError) and result.error.symbol_index == 2
+    assert "tangle" in result.error.message and result.expression == "3+8" and result.value is None
+
+
 class _WholeThenParts:
     """First call (whole glyphs): ``whole`` on "7", the rest shared out; second call (parts): "0" at ``parts``."""
 

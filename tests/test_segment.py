@@ -12,7 +12,8 @@ from PIL import Image
 
 from drawing import assert_boxes_close, draw
 from py_pipeline.image_input import load_image, to_ink
-from py_pipeline.segment import binarize, estimate_stroke_width, segment, split_candidates
+from py_pipeline.segment import (TANGLE_JUNCTIONS, binarize, count_junctions, estimate_stroke_width, segment,
+                                 split_candidates)
 from training.pen import draw_polyline
 
 
@@ -290,3 +291,19 @@ def test_a_tap_that_slid_is_still_a_decimal_point():
     result = segment(ink)
     assert _kinds(result) == ["glyph", ".", "glyph"]
     assert result.segments[1].confidence == 1.0
+
+
+@pytest.mark.parametrize("pen_width", [4, 10, 16])
+def test_symbols_branch_or_cross_at_a_few_places_only(pen_width):
+    names = list("0123456789+-×/()")
+    found = {name: [count_junctions(g) for g in segment(draw([name], line_height=120, pen_width=pen_width).ink)
+                    .segments] for name in names}
+    # At most two: where an 8 crosses itself, the two forks a × crossing leaves in a skeleton, a 1's corner.
+    assert all(len(counts) == 1 and counts[0] <= 2 for counts in found.values()), found
+    assert found["8"] == [2] and found["0"] == [0]
+
+
+def test_a_scribble_crosses_itself_more_often_than_any_symbol():
+    drawing = draw(["tangle"], line_height=120, pen_width=10)
+    (glyph,) = segment(drawing.ink).segments
+    assert count_junctions(glyph) >= TANGLE_JUNCTIONS
