@@ -196,13 +196,10 @@ def _drop_specks(skeleton):
     reads as a decimal point (``51`` → ``5.1``) or as a ``1``. A finger on a canvas leaves no such marks
     beside a digit (a decimal point is a symbol of its own), so the redraw drops them.
     """
-    pieces, count = ndi_label(skeleton, structure=np.ones((3, 3), dtype=bool))
+    pieces, count, lengths, height = _skeleton_pieces(skeleton)
     if count < 2:
         return skeleton
-    rows = np.flatnonzero(skeleton.any(axis=1))
-    shortest = MIN_PIECE_FRACTION * (rows[-1] - rows[0] + 1)
-    lengths = np.bincount(pieces.ravel(), minlength=count + 1)
-    keep = lengths >= shortest
+    keep = lengths >= MIN_PIECE_FRACTION * height
     keep[0] = False
     if not keep.any():
         return skeleton
@@ -220,13 +217,10 @@ def _drop_neighbour_remnants(skeleton):
     benchmark seed 0 with a wrong symbol count); the 57 other redraws in several pieces are 5s with a
     separate bar and faint digits broken within their own columns.
     """
-    pieces, count = ndi_label(skeleton, structure=np.ones((3, 3), dtype=bool))
+    pieces, count, lengths, height = _skeleton_pieces(skeleton)
     if count < 2:
         return skeleton
-    rows = np.flatnonzero(skeleton.any(axis=1))
-    longest = REMNANT_FRACTION * (rows[-1] - rows[0] + 1)
-    lengths = np.bincount(pieces.ravel(), minlength=count + 1)
-    lengths[0] = 0
+    longest = REMNANT_FRACTION * height
     main = int(lengths.argmax())
     main_cols = np.flatnonzero((pieces == main).any(axis=0))
     keep = skeleton.copy()
@@ -236,6 +230,17 @@ def _drop_neighbour_remnants(skeleton):
         if k != main and beside and lengths[k] < longest:
             keep[pieces == k] = False
     return keep
+
+
+def _skeleton_pieces(skeleton):
+    """Connected pieces of a centre line: ``(labels, count, length of each label, height of the whole)``;
+    the length of label 0 (paper) is 0."""
+    pieces, count = ndi_label(skeleton, structure=np.ones((3, 3), dtype=bool))
+    rows = np.flatnonzero(skeleton.any(axis=1))
+    height = rows[-1] - rows[0] + 1 if rows.size else 0
+    lengths = np.bincount(pieces.ravel(), minlength=count + 1)
+    lengths[0] = 0
+    return pieces, count, lengths, height
 
 
 def _trace_skeleton(skeleton):
