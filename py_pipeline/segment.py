@@ -79,10 +79,10 @@ SPLIT_PROMINENCE = 0.1
 """How much a junction's score must stand above the columns on both sides of it, see split_candidates."""
 
 TANGLE_JUNCTIONS = 8
-"""A glyph whose centre line branches or crosses itself at this many places is a scribble, not a symbol. A
-``+`` or ``×`` has one such place, an ``8`` one or two, a ``4`` two; over 1000 redrawn MNIST test digits
-(random writers) the most was 7, over 300 touching pairs of them 10 had 8 or more, and over the 224
-glyphs of 200 random-walk scribbles, 181 did."""
+"""A glyph whose centre line branches or crosses itself at this many places is a scribble, not a symbol.
+Drawn symbols have at most two such places (a ``+`` one, a ``×`` or an ``8`` two: a skeleton often splits a
+crossing into two forks); over 1000 redrawn MNIST test digits (random writers) the most was 7, over 300
+touching pairs of them 10 had 8 or more, and over the 224 glyphs of 200 random-walk scribbles, 181 did."""
 
 MAX_COMPONENTS = 2000
 """Most connected components grouped into symbols. An expression has at most a few hundred; beyond this the
