@@ -416,3 +416,25 @@ def test_no_recognition_shows_the_reason_and_clearing_clears_the_result(open_pag
     assert page.inner_text("#expression") == "" and page.inner_text("#value") == ""
     page.wait_for_timeout(400)
     assert len(calls(page, "recognize")) == 1 and page.is_hidden("#error")
+
+
+def test_a_zigzag_over_ink_scratches_it_out_and_undo_brings_it_back(open_page):
+    page = open_page()
+    draw(page, [(0.2, 0.3), (0.22, 0.7)])
+    draw(page, [(0.6, 0.3), (0.62, 0.7)])
+    both = inked_pixels(page)
+    zigzag = [(0.14 + 0.14 * (k % 2), 0.26 + 0.05 * k) for k in range(10)]   # ten passes over the left stroke
+    draw(page, zigzag)
+    assert inked_pixels(page) == pytest.approx(both / 2, rel=0.1)          # the left stroke and the zigzag gone
+    page.click("#undo")
+    assert inked_pixels(page) == both                                        # one step brings it back
+    page.click("#redo")
+
+    before = inked_pixels(page)
+    draw(page, [(0.34 + 0.1 * (k % 2), 0.26 + 0.05 * k) for k in range(10)])  # the same over blank surface
+    assert inked_pixels(page) > before                                       # is ink, for the recognizer to judge
+    page.click("#undo")
+    # A digit written over ink is no scratch-out, however much it turns: a 3 over the right stroke stays.
+    draw(page, [(0.56, 0.3), (0.66, 0.32), (0.6, 0.5), (0.67, 0.6), (0.56, 0.72)])
+    assert inked_pixels(page) > before
+    assert page.errors == []

@@ -7,8 +7,9 @@
 //
 // Events (an InkCanvas is an EventTarget):
 //   strokeStart     a pen, finger or mouse touched down (the writer is still busy)
-//   strokesChanged  the drawing changed: detail {reason: 'draw'|'undo'|'redo'|'clear'|'resize', count}
-//                   ('resize': the surface changed so that the ink moved on screen)
+//   strokesChanged  the drawing changed: detail {reason: 'draw'|'erase'|'undo'|'redo'|'clear'|'resize', count}
+//                   ('erase': a scratch-out removed strokes; 'resize': the surface changed so that the ink
+//                   moved on screen)
 
 /** Height of the image handed to the recognizer; the width follows the surface's aspect ratio. */
 export const WORK_HEIGHT = 256;
@@ -19,6 +20,15 @@ export const WORK_HEIGHT = 256;
 const PEN_FRACTION = 0.02;
 const PEN_MIN = 3;
 const PEN_MAX = 12;
+
+// A scratch-out erases, as in handwriting calculators: a stroke that zigzags or loops back over itself so
+// much that its path is at least SCRATCH_TANGLE times the longer side of its box, drawn over earlier strokes
+// that lie at least SCRATCH_COVER inside its box. The centre lines of the first 3000 MNIST test digits (all
+// their strokes together) reach at most 4.2, 99% of them under 3.5; a 0 written one and a half times round is
+// about 4.7, a zigzag of five passes over a symbol 5 or more. The same tangle over blank surface stays ink,
+// and the recognizer reports it as unreadable.
+const SCRATCH_TANGLE = 4.5;
+const SCRATCH_COVER = 0.6;
 
 /** Pen width in CSS pixels for a surface of the given height. */
 export function penWidthFor(surfaceHeight) {
@@ -153,6 +163,12 @@ export class InkCanvas extends EventTarget {
     if (!active || e.pointerId !== active.pointerId) return;
     this.active = null;
     if (this.canvas.hasPointerCapture(e.pointerId)) this.canvas.releasePointerCapture(e.pointerId);
+    const erased = scratchedOut(active.stroke, this.strokes);
+    if (erased.size) {   // one undoable step: undo brings the strokes back and drops the scratch
+      this.#commit(this.strokes.filter((stroke) => !erased.has(stroke)));
+      this.#changed('erase');
+      return;
+    }
     this.#commit([...this.strokes, active.stroke]);
     this.#changed('draw');
   }
@@ -228,6 +244,35 @@ export class InkCanvas extends EventTarget {
       this.#watchPixelRatio();
     }, {once: true});
   }
+}
+
+/**
+ * The strokes that `scratch` erases if it is a scratch-out (see SCRATCH_TANGLE), else an empty set.
+ * @param {{points: number[], width: number}} scratch
+ * @param {{points: number[], width: number}[]} strokes
+ * @returns {Set<object>}
+ */
+export function scratchedOut(scratch, strokes) {
+  const {points, width} = scratch;
+  let length = 0;
+  for (let i = 2; i < points.length; i += 2) {
+    length += Math.hypot(points[i] - points[i - 2], points[i + 1] - points[i - 1]);
+  }
+  const xs = points.filter((_, i) => i % 2 === 0);
+  const ys = points.filter((_, i) => i % 2 === 1);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const erased = new Set();
+  if (length < SCRATCH_TANGLE * Math.max(x1 - x0, y1 - y0, width)) return erased;
+  const pad = width / 2;
+  for (const stroke of strokes) {
+    let inside = 0;
+    for (let i = 0; i < stroke.points.length; i += 2) {
+      const [x, y] = [stroke.points[i], stroke.points[i + 1]];
+      if (x >= x0 - pad && x <= x1 + pad && y >= y0 - pad && y <= y1 + pad) inside++;
+    }
+    if (inside >= SCRATCH_COVER * (stroke.points.length / 2)) erased.add(stroke);
+  }
+  return erased;
 }
 
 /** Draws one stroke with round caps and joins; a single tap becomes a dot (a decimal point, a ÷ dot). */
