@@ -76,7 +76,7 @@ EVEN_CUTS = 5
 UNREADABLE_BELOW = 0.15
 """A symbol whose best reading has less than this probability is no symbol the classifier knows (it is
 trained to spread its belief over all classes for scribbles and for two digits in one blob): the result is
-an error at that symbol, not a calculation with a guess in it. Model 2026-11-25-h puts 0.08% of single
+an error at that symbol, not a calculation with a guess in it. Model 2026-11-25-h puts 0.06% of single
 redrawn MNIST test digits, no generated operator and 95.9% of held-out scribbles under it; over the 2400
 benchmark drawings of seeds 0-11 it flags 10, 2 of which it had read exactly (under 0.2 flags more drawings
 read right: with model g, 3 of 8 on seeds 0-5 instead of 0 of 5)."""
