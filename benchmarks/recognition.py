@@ -1,12 +1,14 @@
 """Recognition benchmark: exact-match rate, images per second and time per stage on composed expressions.
 
     .venv/bin/python benchmarks/recognition.py [--count 200] [--seed 0] [--touching 0.15] [--model DIR]
+                                               [--scribbles N]
 
 Each drawing is a random expression composed from MNIST **test** digits redrawn with the canvas pen plus
 generated operators (:mod:`training.expression_images`), some digits written into their neighbour as a fast
 hand does, in all three PNG polarities, then recognised by the
 same ``recognize_batch`` the CLI uses with the committed Keras model. Composition is not timed. A drawing counts
 as an exact match when the recognised ASCII expression equals the drawn one character for character.
+``--scribbles N`` also draws N scribble-only drawings and counts how many are reported as unreadable.
 This is a script that prints numbers, not a test: speed depends on the machine and its load.
 """
 
@@ -20,8 +22,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from py_pipeline.errors import UnreadableSymbolError  # noqa: E402
 from py_pipeline.recognize import recognize_batch  # noqa: E402
-from training.expression_images import POLARITIES, compose_expression, digits_by_label, random_expression_text  # noqa: E402
+from training.expression_images import (POLARITIES, compose_expression, digits_by_label,  # noqa: E402
+                                        random_expression_text, scribble_drawing)
 from training.mnist_data import load_mnist  # noqa: E402
 from training.model_store import load_classifier  # noqa: E402
 
@@ -34,6 +38,8 @@ def main():
                         help="chance that a digit is written into the previous one (default 0.15)")
     parser.add_argument("--model", help="model directory (default: the one models/current names)")
     parser.add_argument("--show-misses", type=int, default=10, help="print up to this many misses")
+    parser.add_argument("--scribbles", type=int, default=0,
+                        help="also this many scribble-only drawings: how many are reported as unreadable")
     args = parser.parse_args()
 
     mnist = load_mnist()
@@ -64,6 +70,13 @@ def main():
     misses = [(d.text, r.expression, r.error) for d, r, ok in zip(drawings, results, exact) if not ok]
     for text, got, error in misses[:args.show_misses]:
         print(f"  miss: drew {text!r:<22} read {got!r:<22} {error.message if error else ''}")
+    flagged = [isinstance(r.error, UnreadableSymbolError) for r in results]
+    print(f"unreadable          {sum(flagged)} of the {len(flagged)} expressions reported as unreadable")
+    if args.scribbles:
+        scribbles = [scribble_drawing(rng) for _ in range(args.scribbles)]
+        caught = sum(isinstance(r.error, UnreadableSymbolError) for r in recognize_batch(scribbles, classify))
+        print(f"scribbles           {caught}/{len(scribbles)} reported as unreadable (random walks, not the "
+              "training generator)")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,11 @@ from PIL import Image
 
 from py_pipeline.errors import UnreadableSymbolError
 from py_pipeline.recognize import recognize_batch
-from training.expression_images import compose_expression, digits_by_label, random_expression_text
+from training.expression_images import (compose_expression, digits_by_label, random_expression_text,
+                                        scribble_drawing)
 from training.mnist_data import load_mnist
 from training.model_store import current_version, load_classifier
-from training.pen import draw_polyline, to_rgba_png_array
+from training.pen import to_rgba_png_array
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -180,17 +181,9 @@ def test_digits_written_into_each_other_are_cut_into_the_right_number_of_symbols
     assert right_count / len(drawings) >= TOUCHING_COUNT_FLOOR, f"only {right_count}/{len(drawings)}"
 
 
-def _scribble(rng):
-    ink = np.zeros((256, 600), np.float32)
-    for _ in range(rng.integers(1, 4)):
-        walk = np.cumsum(rng.normal(0, 40, size=(rng.integers(10, 40), 2)), axis=0) + [300, 128]
-        draw_polyline(ink, np.clip(walk, 5, [595, 251]), rng.uniform(4, 12))
-    return np.round(255 - ink * 255).astype(np.uint8)
-
-
 def test_scribbles_are_reported_as_unreadable_not_calculated(classify):
     rng = np.random.default_rng(17)
-    results = recognize_batch([_scribble(rng) for _ in range(40)], classify)
+    results = recognize_batch([scribble_drawing(rng) for _ in range(40)], classify)
     flagged = [r for r in results if isinstance(r.error, UnreadableSymbolError)]
     assert len(flagged) / len(results) >= SCRIBBLES_FLAGGED_FLOOR, f"only {len(flagged)}/{len(results)}"
     assert all(r.value is None and r.symbols for r in flagged)

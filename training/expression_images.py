@@ -126,6 +126,20 @@ def random_expression_text(rng, max_numbers=4):
     return "".join(parts)
 
 
+def scribble_drawing(rng, width=600, height=256):
+    """A drawing that is only a scribble: one to three random walks of Gaussian steps, each with its own pen.
+
+    Deliberately not :mod:`training.scribbles` (what the classifier learns "no symbol" from), so that how the
+    pipeline handles scribbles is measured on scribbles whose look it has not been taught. Dark on light
+    grayscale, ``(height, width)`` uint8.
+    """
+    ink = blank(height, width)
+    for _ in range(rng.integers(1, 4)):
+        walk = np.cumsum(rng.normal(0, 40, size=(rng.integers(10, 40), 2)), axis=0) + [width / 2, height / 2]
+        draw_polyline(ink, np.clip(walk, 5, [width - 5, height - 5]), rng.uniform(4, 12))
+    return np.round(255 - ink * 255).astype(np.uint8)
+
+
 def _symbol_patch(char, digits, rng, digit_height, pen):
     """Ink of one symbol at canvas scale, trimmed to its ink, and how it sits on the line."""
     if char in DIGITS:
