@@ -16,7 +16,7 @@ import numpy as np
 
 from py_pipeline.symbols import DIGITS, to_display
 from training.operators import symbol_strokes
-from training.pen import blank, draw_polyline, paint, random_writer, to_rgba_png_array, trim
+from training.pen import blank, draw_polyline, draw_strokes, paint, random_writer, to_rgba_png_array, trim
 from training.redraw import redraw_digit
 
 POLARITIES = ("dark-on-light", "light-on-dark", "transparent")
@@ -149,13 +149,13 @@ def _symbol_patch(char, digits, rng, digit_height, pen):
     if char == ".":
         # A tap rarely lands as one point: the finger slides a little, leaving a blob up to ~2 pens wide.
         tap = np.array([[0.0, 0.0], [pen * rng.uniform(0.0, 1.0), pen * rng.uniform(-0.5, 0.5)]])
-        return trim(_draw([tap], pen)), "base"
+        return trim(draw_strokes([tap], pen)), "base"
     if char == "=":
         length = digit_height * rng.uniform(0.45, 0.8)
         gap = digit_height * rng.uniform(0.22, 0.38)
         bars = [np.array([[0.0, 0.0], [length, rng.normal(0, 0.03) * length]]),
                 np.array([[rng.normal(0, 0.05) * length, gap], [length, gap]])]
-        return trim(_draw(bars, pen)), "mid"
+        return trim(draw_strokes(bars, pen)), "mid"
     if char == ":":
         length = digit_height * rng.uniform(0.45, 0.75)
         gap = digit_height * rng.uniform(0.2, 0.32)
@@ -163,20 +163,10 @@ def _symbol_patch(char, digits, rng, digit_height, pen):
         dot = pen * rng.uniform(0.0, 0.8)
         strokes = [np.array([[0.0, 0.0], [length, 0.0]]), np.array([[centre, -gap], [centre + dot, -gap]]),
                    np.array([[centre, gap], [centre + dot, gap + dot / 2]])]
-        return trim(_draw(strokes, pen)), "mid"
+        return trim(draw_strokes(strokes, pen)), "mid"
     cls = to_display(char)
     strokes = [stroke * digit_height for stroke in symbol_strokes(cls, rng)]
-    return trim(_draw(strokes, pen)), "mid"
-
-
-def _draw(strokes, pen):
-    points = np.concatenate(strokes)
-    origin = points.min(axis=0) - pen
-    size = points.max(axis=0) - origin + pen
-    canvas = blank(int(np.ceil(size[1])) + 1, int(np.ceil(size[0])) + 1)
-    for stroke in strokes:
-        draw_polyline(canvas, stroke - origin, pen)
-    return canvas
+    return trim(draw_strokes(strokes, pen)), "mid"
 
 
 def _as_image(ink, polarity):

@@ -73,6 +73,18 @@ def paint(canvas, ink, top, left):
     return canvas
 
 
+def draw_strokes(strokes, pen_width):
+    """Strokes (``(K, 2)`` arrays of ``(x, y)``) drawn on a fresh canvas just big enough for them: their box
+    plus a pen width on every side."""
+    points = np.concatenate(strokes)
+    origin = points.min(axis=0) - pen_width
+    size = points.max(axis=0) - origin + pen_width
+    canvas = blank(int(np.ceil(size[1])) + 1, int(np.ceil(size[0])) + 1)
+    for stroke in strokes:
+        draw_polyline(canvas, stroke - origin, pen_width)
+    return canvas
+
+
 def render_strokes(strokes, height, width, pen_width):
     """Render a list of strokes (each a ``(K, 2)`` sequence of ``(x, y)``) onto a fresh canvas."""
     canvas = blank(height, width)

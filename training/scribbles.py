@@ -17,7 +17,7 @@ numpy, SciPy and scikit-image only; no TensorFlow.
 import numpy as np
 
 from py_pipeline.normalize import normalize_to_mnist
-from training.pen import blank, draw_polyline, random_writer
+from training.pen import draw_strokes, random_writer
 
 STEPS = (8, 26)
 """Points of one stroke (high end exclusive)."""
@@ -51,12 +51,7 @@ def scribble_ink(rng):
         length = sum(float(np.hypot(*np.diff(s, axis=0).T).sum()) for s in strokes)
         if length >= MIN_TANGLE * max(extent.max(), 1.0):
             break
-    origin = points.min(axis=0) - pen
-    size = extent + 2 * pen
-    canvas = blank(int(np.ceil(size[1])) + 1, int(np.ceil(size[0])) + 1)
-    for stroke in strokes:
-        draw_polyline(canvas, stroke - origin, pen)
-    return canvas
+    return draw_strokes(strokes, pen)
 
 
 def _walk(rng):
