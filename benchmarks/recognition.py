@@ -1,7 +1,7 @@
 """Recognition benchmark: exact-match rate, images per second and time per stage on composed expressions.
 
     .venv/bin/python benchmarks/recognition.py [--count 200] [--seed 0] [--touching 0.15] [--model DIR]
-                                               [--scribbles N]
+                                               [--scribbles N] [--no-second-look]
 
 Each drawing is a random expression composed from MNIST **test** digits redrawn with the canvas pen plus
 generated operators (:mod:`training.expression_images`), some digits written into their neighbour as a fast
@@ -9,6 +9,7 @@ hand does, in all three PNG polarities, then recognised by the
 same ``recognize_batch`` the CLI uses with the committed Keras model. Composition is not timed. A drawing counts
 as an exact match when the recognised ASCII expression equals the drawn one character for character.
 ``--scribbles N`` also draws N scribble-only drawings and counts how many are reported as unreadable.
+``--no-second-look`` turns off the second look at unsure crops (:mod:`py_pipeline.views`), to measure it.
 This is a script that prints numbers, not a test: speed depends on the machine and its load.
 """
 
@@ -40,6 +41,8 @@ def main():
     parser.add_argument("--show-misses", type=int, default=10, help="print up to this many misses")
     parser.add_argument("--scribbles", type=int, default=0,
                         help="also this many scribble-only drawings: how many are reported as unreadable")
+    parser.add_argument("--no-second-look", dest="second_look", action="store_false",
+                        help="read unsure crops once only (py_pipeline.views), to measure what the second look brings")
     args = parser.parse_args()
 
     mnist = load_mnist()
@@ -48,10 +51,11 @@ def main():
     drawings = [compose_expression(random_expression_text(rng), digits, rng, POLARITIES[i % 3], args.touching)
                 for i in range(args.count)]
     classify = load_classifier(args.model)
-    recognize_batch([drawings[0].image], classify)  # warm-up: Keras builds its graph on the first call
+    # Warm-up: Keras builds its graph on the first call.
+    recognize_batch([drawings[0].image], classify, second_look=args.second_look)
 
     start = time.perf_counter()
-    results = recognize_batch([d.image for d in drawings], classify)
+    results = recognize_batch([d.image for d in drawings], classify, second_look=args.second_look)
     elapsed = time.perf_counter() - start
 
     exact = [r.expression == d.text.replace(":", "/") for r, d in zip(results, drawings)]
@@ -74,7 +78,8 @@ def main():
     print(f"unreadable          {sum(flagged)} of the {len(flagged)} expressions reported as unreadable")
     if args.scribbles:
         scribbles = [scribble_drawing(rng) for _ in range(args.scribbles)]
-        caught = sum(isinstance(r.error, UnreadableSymbolError) for r in recognize_batch(scribbles, classify))
+        read = recognize_batch(scribbles, classify, second_look=args.second_look)
+        caught = sum(isinstance(r.error, UnreadableSymbolError) for r in read)
         print(f"scribbles           {caught}/{len(scribbles)} reported as unreadable (random walks, not the "
               "training generator)")
 

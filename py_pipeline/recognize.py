@@ -7,7 +7,8 @@ The orchestration of the whole pipeline, the same in the browser and in the CLI:
 
 ``classify`` is injected — Keras in CPython, TF.js in the browser — and is called at most twice per
 :func:`recognize_batch`, however many images and symbols there are: per-call overhead, not arithmetic,
-dominates a small CNN.
+dominates a small CNN. Each of the two calls may be followed by one more for a second look at the crops it
+was unsure of (:mod:`py_pipeline.views`).
 
 Errors: an image that cannot be used at all (:class:`~py_pipeline.errors.InputImageError`: wrong shape,
 absurd size) is *raised*, because there is no drawing to show and only the caller knows which file it was;
@@ -30,6 +31,7 @@ from py_pipeline.image_input import to_ink
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.segment import TANGLE_JUNCTIONS, count_junctions, segment, split_candidates
 from py_pipeline.symbols import CLASSES, DIGITS, to_ascii
+from py_pipeline import views
 
 SPLIT_ACCEPT = 0.9
 """A glyph is cut only if the classifier reads it as one symbol with less than this probability, gives
@@ -181,7 +183,7 @@ class Recognition:
         }
 
 
-def recognize(image, classify, *, top_k=3):
+def recognize(image, classify, *, top_k=3, second_look=True):
     """Read and calculate one drawing.
 
     Parameters
@@ -193,6 +195,10 @@ def recognize(image, classify, *, top_k=3):
         ``(K, 28, 28)`` float32 in [0, 1] → ``(K, len(CLASSES))`` probabilities in ``CLASSES`` order.
     top_k : int
         Readings listed per classified symbol: the chosen one plus ``top_k - 1`` alternatives.
+    second_look : bool
+        Read the crops the classifier is unsure of again, slightly moved, turned and scaled, and average
+        (:mod:`py_pipeline.views`). Off only to measure what it brings, or to test the rules with a stand-in
+        classifier that answers by call.
 
     Returns
     -------
@@ -205,11 +211,11 @@ def recognize(image, classify, *, top_k=3):
     ModelError
         ``classify`` returned something other than one probability row per crop.
     """
-    return recognize_batch([image], classify, top_k=top_k)[0]
+    return recognize_batch([image], classify, top_k=top_k, second_look=second_look)[0]
 
 
-def recognize_batch(images, classify, *, top_k=3):
-    """:func:`recognize` for many drawings with two ``classify`` calls in all.
+def recognize_batch(images, classify, *, top_k=3, second_look=True):
+    """:func:`recognize` for many drawings with two ``classify`` calls in all (four with the second look).
 
     Every image is converted and segmented first; then the crops of all images go to ``classify`` in one
     call, and the candidate parts of all too-wide glyphs in one more. Each result's ``classify`` timing is
@@ -222,13 +228,13 @@ def recognize_batch(images, classify, *, top_k=3):
     drawings = [_Drawing(image) for image in images]
 
     pending = [d for d in drawings if d.error is None]
-    probabilities = _classify_all(classify, [d.glyph_crops for d in pending], pending)
+    probabilities = _classify_all(classify, [d.glyph_crops for d in pending], pending, second_look)
     for drawing, rows in zip(pending, probabilities):
         drawing.glyph_probabilities = rows
 
     for drawing in pending:
         drawing.propose_splits()
-    part_probabilities = _classify_all(classify, [d.part_crops for d in pending], pending)
+    part_probabilities = _classify_all(classify, [d.part_crops for d in pending], pending, second_look)
     for drawing, rows in zip(pending, part_probabilities):
         drawing.part_probabilities = rows
 
@@ -530,8 +536,9 @@ def _ink_box(ink, origin):
     return (x + int(cols[0]), y + int(rows[0]), x + int(cols[-1]) + 1, y + int(rows[-1]) + 1)
 
 
-def _classify_all(classify, batches, drawings):
-    """Call ``classify`` once on all crops of all drawings; split the rows back; charge the time by share."""
+def _classify_all(classify, batches, drawings, second_look=True):
+    """Call ``classify`` once on all crops of all drawings, once more for a second look at the unsure ones
+    (:mod:`py_pipeline.views`); split the rows back; charge the time by share."""
     counts = [len(batch) for batch in batches]
     total = sum(counts)
     if total == 0:
@@ -539,7 +546,6 @@ def _classify_all(classify, batches, drawings):
     crops = np.concatenate(batches).astype(np.float32, copy=False)
     start = time.perf_counter()
     probabilities = np.asarray(classify(crops), dtype=np.float32)
-    elapsed = (time.perf_counter() - start) * 1000.0
     if probabilities.shape != (total, len(CLASSES)):
         raise ModelError(
             f"the classifier returned shape {probabilities.shape} for {total} crops; expected "
@@ -547,6 +553,9 @@ def _classify_all(classify, batches, drawings):
             "Is the model trained on this class list?")
     if not np.isfinite(probabilities).all():
         raise ModelError("the classifier returned NaN or infinite probabilities; the model file may be damaged.")
+    if second_look:
+        probabilities, _ = views.second_look(classify, crops, probabilities)
+    elapsed = (time.perf_counter() - start) * 1000.0
     rows = np.split(probabilities, np.cumsum(counts)[:-1])
     for drawing, count in zip(drawings, counts):
         drawing.timings["classify"] += elapsed * count / total

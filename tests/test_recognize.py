@@ -106,7 +106,11 @@ def test_a_parse_error_keeps_the_text_and_points_at_the_symbol():
 
 
 class _RowsClassifier:
-    """Answers the i-th crop of the first call with ``rows[i]`` ({char: probability}, rest shared out)."""
+    """Answers the i-th crop with ``rows[i]`` ({char: probability}, rest shared out).
+
+    It answers by position, not by what a crop shows, so tests using it turn the second look off (its views
+    would be answered as if they were other symbols).
+    """
 
     def __init__(self, rows):
         self.rows = rows
@@ -125,7 +129,7 @@ class _RowsClassifier:
 def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, reread):
     drawing = draw(["3", "-", "1"], line_height=60, pen_width=6, gap=0.4)
     unsure = {"(": 0.95 - runner_up, "1": runner_up}
-    result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"-": 0.99}, unsure]))
+    result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"-": 0.99}, unsure]), second_look=False)
     if reread:
         assert result.error is None and result.expression == "3-1" and result.value == "2"
         assert result.corrections == [{"symbol_index": 2, "read": "(", "used": "1", "confidence": pytest.approx(
@@ -140,7 +144,8 @@ def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, re
 @pytest.mark.parametrize("best, unreadable", [(0.1, True), (0.2, False)])
 def test_a_mark_read_as_no_symbol_is_an_error_at_it_not_a_guess(best, unreadable):
     drawing = draw(["3", "+", "1"], line_height=60, pen_width=6, gap=0.4)
-    result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"+": 0.99}, {"8": best}]))
+    result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"+": 0.99}, {"8": best}]),
+                       second_look=False)
     assert result.expression == "3+8" and [s.char for s in result.symbols] == ["3", "+", "8"]
     if unreadable:  # the symbols stay, so the page can show the mark and offer its alternatives
         assert isinstance(result.error, UnreadableSymbolError) and result.error.symbol_index == 2
@@ -153,13 +158,17 @@ def test_a_mark_read_as_no_symbol_is_an_error_at_it_not_a_guess(best, unreadable
 
 def test_a_tangle_of_strokes_is_unreadable_however_sure_the_classifier_is():
     drawing = draw(["3", "+", "tangle"], line_height=80, pen_width=6, gap=0.4)
-    result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"+": 0.99}, {"8": 0.99}]))
+    result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"+": 0.99}, {"8": 0.99}]),
+                       second_look=False)
     assert isinstance(result.error, UnreadableSymbolError) and result.error.symbol_index == 2
     assert "tangle" in result.error.message and result.expression == "3+8" and result.value is None
 
 
 class _WholeThenParts:
-    """First call (whole glyphs): ``whole`` on "7", the rest shared out; second call (parts): "0" at ``parts``."""
+    """First call (whole glyphs): ``whole`` on "7", the rest shared out; second call (parts): "0" at ``parts``.
+
+    It answers by call, so tests using it turn the second look (an extra call) off.
+    """
 
     def __init__(self, whole, parts=0.6):
         self.whole, self.parts, self.calls = whole, parts, 0
@@ -178,7 +187,7 @@ def test_a_blob_read_as_no_symbol_is_cut_on_merely_likely_parts(whole, expected)
     # but a reading); below 0.3 the whole is no reading at all, and likely parts win.
     drawing = draw(["0", "0"], line_height=60, pen_width=6, gap=-0.05)
     assert len(segment(to_ink(drawing.grey()).ink).segments) == 1
-    result = recognize(drawing.grey(), _WholeThenParts(whole))
+    result = recognize(drawing.grey(), _WholeThenParts(whole), second_look=False)
     assert result.expression == expected
 
 
@@ -186,7 +195,7 @@ def test_a_blob_read_as_no_symbol_is_cut_on_merely_likely_parts(whole, expected)
 def test_a_glyph_read_confidently_as_one_symbol_is_never_cut(whole, expected):
     drawing = draw(["0", "0"], line_height=60, pen_width=6, gap=-0.05)
     classifier = _WholeThenParts(whole, parts=0.999)
-    assert recognize(drawing.grey(), classifier).expression == expected
+    assert recognize(drawing.grey(), classifier, second_look=False).expression == expected
     assert classifier.calls == (2 if expected == "00" else 1)  # no part is even classified
 
 
@@ -228,7 +237,7 @@ def test_a_batch_classifies_all_crops_of_all_images_in_one_call():
     drawings = [draw(list(text), line_height=50, pen_width=5) for text in ("12", "345", "6", "78")]
     images = [d.grey() for d in drawings] + [np.full((100, 300), 255, dtype=np.uint8)]
     classifier = _ConstantClassifier("3")
-    results = recognize_batch(images, classifier)
+    results = recognize_batch(images, classifier, second_look=False)
     assert classifier.calls == [8]  # no glyph is wide enough to be two, so no second call
     assert [r.expression for r in results[:4]] == ["33", "333", "3", "33"]
     assert isinstance(results[4].error, EmptyDrawingError)
@@ -238,7 +247,7 @@ def test_a_batch_classifies_all_crops_of_all_images_in_one_call():
 def test_wide_glyphs_are_offered_to_the_classifier_in_one_more_call_and_kept_when_it_is_unsure():
     drawing = draw(["0", "0", "+", "1", "2"], line_height=60, pen_width=6, gap=[-0.05, 0.3, 0.3, -0.1])
     classifier = _ConstantClassifier("0")
-    result = recognize(drawing.grey(), classifier)
+    result = recognize(drawing.grey(), classifier, second_look=False)
     assert len(classifier.calls) == 2 and classifier.calls[0] == 3
     # 0.85 everywhere: no cut makes any part clearly better than the whole, so nothing is cut.
     assert result.expression == "000"
@@ -270,7 +279,7 @@ def test_a_wide_glyph_is_cut_where_every_part_is_read_with_confidence():
     drawing = draw(["0", "0", "+", "0", "0", "0"], line_height=60, pen_width=6,
                    gap=[-0.05, 0.3, 0.3, -0.05, -0.05])
     classifier = _SureOfNarrowCrops()
-    result = recognize(drawing.grey(), classifier)
+    result = recognize(drawing.grey(), classifier, second_look=False)
     assert len(classifier.calls) == 2
     assert [s.char for s in result.symbols] == ["0", "0", "0", "0", "0", "0"]
     assert [s.confidence for s in result.symbols] == pytest.approx([0.99] * 6)

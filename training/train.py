@@ -209,6 +209,9 @@ def summary_lines(card):
     if metrics.get("accuracy_digit_columns_only"):
         lines.append("  digits scored on the ten digit columns only: " + ", ".join(
             f"{name} {value:.4f}" for name, value in metrics["accuracy_digit_columns_only"].items()))
+    if metrics.get("accuracy_with_second_look"):
+        lines.append("  as the pipeline reads them (second look at unsure crops): " + ", ".join(
+            f"{name} {value:.4f}" for name, value in metrics["accuracy_with_second_look"].items()))
     calibration = metrics["calibration"]
     lines.append(f"  calibration ECE {calibration['expected_calibration_error']:.4f}; flag symbols below "
                  f"confidence {calibration['uncertain_below']:.2f} "

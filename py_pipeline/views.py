@@ -1,0 +1,71 @@
+"""A second look at the crops the classifier is unsure of: read them again a pixel off, and average.
+
+Where the pipeline cuts a symbol and puts its centre of mass decides, to a pixel, where the ink sits in the
+28×28 crop; that pixel says nothing about what the symbol is. The CNN is not perfectly invariant to it, so
+where it hesitates, its answer is partly an accident of the cut. Averaging its answers over the crop moved by
+one pixel in each direction (test-time augmentation) removes much of that accident. Only the crops it is
+unsure of are looked at again: almost all crops are read above :data:`SECOND_LOOK_BELOW`.
+
+Measured with model ``2026-11-25-h`` (``python -m training evaluate 2026-11-25-h`` puts both numbers in the
+card): redrawn MNIST test digits 98.74% → 98.84%, generated operators 99.97% → 99.93%; over 4800 expression
+images of the benchmark's kind (seeds 0–23), 4320 → 4358 read exactly. Turning the crop by ±8° or ±15° and
+scaling it by 0.9 or 1.1 helped digits a little more (98.89%) but made brackets read as ``1`` (operators
+99.67%), and diagonal moves did the same (99.75%), so the views are the four straight moves only.
+"""
+
+import numpy as np
+
+from py_pipeline.errors import ModelError
+
+SECOND_LOOK_BELOW = 0.999
+"""Crops whose best class is below this are read again from :func:`views`: 378 of the 4000 redrawn digits in
+``tests/test_views.py``. On the card's redrawn digits, looking again at every crop scored no better."""
+
+SHIFTS_PX = ((1, 0), (-1, 0), (0, 1), (0, -1))
+"""One-pixel moves (rows, columns): the jitter of the centre of mass between two cuts of the same ink."""
+
+
+def views(crops):
+    """Every crop moved by each of :data:`SHIFTS_PX`, the uncovered edge left blank.
+
+    Parameters
+    ----------
+    crops : (N, H, W) ndarray
+        Normalized crops, as :func:`py_pipeline.normalize.normalize_batch` makes them.
+
+    Returns
+    -------
+    (len(SHIFTS_PX), N, H, W) ndarray of float32
+    """
+    crops = np.asarray(crops, dtype=np.float32)
+    out = np.zeros((len(SHIFTS_PX),) + crops.shape, dtype=np.float32)
+    height, width = crops.shape[1:]
+    for index, (down, right) in enumerate(SHIFTS_PX):
+        out[index, :, max(down, 0):height + min(down, 0), max(right, 0):width + min(right, 0)] = \
+            crops[:, max(-down, 0):height + min(-down, 0), max(-right, 0):width + min(-right, 0)]
+    return out
+
+
+def second_look(classify, crops, probabilities, below=None):
+    """Average ``classify`` over :func:`views` for the rows of ``probabilities`` whose best class is below
+    ``below`` (default :data:`SECOND_LOOK_BELOW`); the other rows come back unchanged.
+
+    One extra ``classify`` call in all, on ``len(SHIFTS_PX) × (unsure crops)`` images, and none when every
+    crop is sure. Returns ``(probabilities, count)``: a new array (the input is not modified) and how many
+    crops were looked at again.
+    """
+    below = SECOND_LOOK_BELOW if below is None else below
+    probabilities = np.asarray(probabilities, dtype=np.float32)
+    unsure = np.flatnonzero(probabilities.max(axis=1) < below) if len(probabilities) else np.zeros(0, int)
+    if unsure.size == 0:
+        return probabilities, 0
+    moved = views(np.asarray(crops)[unsure])
+    count = moved.shape[0]
+    again = np.asarray(classify(moved.reshape((-1,) + moved.shape[2:])), dtype=np.float32)
+    if again.shape != (count * unsure.size, probabilities.shape[1]) or not np.isfinite(again).all():
+        raise ModelError(f"the classifier returned shape {again.shape} (or non-finite values) for "
+                         f"{count * unsure.size} crops on its second look; expected one probability row each.")
+    averaged = (probabilities[unsure] + again.reshape(count, unsure.size, -1).sum(axis=0)) / (count + 1)
+    out = probabilities.copy()
+    out[unsure] = averaged
+    return out, int(unsure.size)
