@@ -56,16 +56,16 @@ def second_look(classify, crops, probabilities, below=None):
     """
     below = SECOND_LOOK_BELOW if below is None else below
     probabilities = np.asarray(probabilities, dtype=np.float32)
-    unsure = np.flatnonzero(probabilities.max(axis=1) < below) if len(probabilities) else np.zeros(0, int)
+    unsure = np.flatnonzero(probabilities.max(axis=1) < below)
     if unsure.size == 0:
         return probabilities, 0
     moved = views(np.asarray(crops)[unsure])
-    count = moved.shape[0]
+    per_crop = moved.shape[0]
     again = np.asarray(classify(moved.reshape((-1,) + moved.shape[2:])), dtype=np.float32)
-    if again.shape != (count * unsure.size, probabilities.shape[1]) or not np.isfinite(again).all():
+    if again.shape != (per_crop * unsure.size, probabilities.shape[1]) or not np.isfinite(again).all():
         raise ModelError(f"the classifier returned shape {again.shape} (or non-finite values) for "
-                         f"{count * unsure.size} crops on its second look; expected one probability row each.")
-    averaged = (probabilities[unsure] + again.reshape(count, unsure.size, -1).sum(axis=0)) / (count + 1)
+                         f"{per_crop * unsure.size} crops on its second look; expected one probability row each.")
+    averaged = (probabilities[unsure] + again.reshape(per_crop, unsure.size, -1).sum(axis=0)) / (per_crop + 1)
     out = probabilities.copy()
     out[unsure] = averaged
     return out, int(unsure.size)
