@@ -24,14 +24,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, ModelError, UnreadableSymbolError
+from py_pipeline import views
+from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, UnreadableSymbolError
 from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.expression import MAX_SYMBOLS, Symbol, parse, tokenize
 from py_pipeline.image_input import to_ink
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.segment import TANGLE_JUNCTIONS, count_junctions, segment, split_candidates
 from py_pipeline.symbols import CLASSES, DIGITS, to_ascii
-from py_pipeline import views
 
 SPLIT_ACCEPT = 0.9
 """A glyph is cut only if the classifier reads it as one symbol with less than this probability, gives
@@ -78,10 +78,11 @@ EVEN_CUTS = 5
 UNREADABLE_BELOW = 0.15
 """A symbol whose best reading has less than this probability is no symbol the classifier knows (it is
 trained to spread its belief over all classes for scribbles and for two digits in one blob): the result is
-an error at that symbol, not a calculation with a guess in it. Model 2026-11-25-h puts 0.06% of single
-redrawn MNIST test digits, no generated operator and 95.9% of held-out scribbles under it; over the 2400
-benchmark drawings of seeds 0-11 it flags 10, 2 of which it had read exactly (under 0.2 flags more drawings
-read right: with model g, 3 of 8 on seeds 0-5 instead of 0 of 5)."""
+an error at that symbol, not a calculation with a guess in it. Model 2026-11-25-h, with the second look,
+puts 0.05% of single redrawn MNIST test digits, no generated operator and 95.95% of held-out scribbles under
+it (its card). Before the second look existed, over the 2400 benchmark drawings of seeds 0-11 it flagged 10,
+2 of which it had read exactly (under 0.2 flags more drawings read right: with model g, 3 of 8 on seeds 0-5
+instead of 0 of 5)."""
 
 REREAD_ALTERNATIVE = 0.1
 """Least probability of a runner-up reading that may replace a symbol to make the expression parse."""
@@ -196,7 +197,7 @@ def recognize(image, classify, *, top_k=3, second_look=True):
     top_k : int
         Readings listed per classified symbol: the chosen one plus ``top_k - 1`` alternatives.
     second_look : bool
-        Read the crops the classifier is unsure of again, slightly moved, turned and scaled, and average
+        Read the crops the classifier is unsure of again, moved a pixel each way, and average
         (:mod:`py_pipeline.views`). Off only to measure what it brings, or to test the rules with a stand-in
         classifier that answers by call.
 
@@ -545,14 +546,7 @@ def _classify_all(classify, batches, drawings, second_look=True):
         return [np.zeros((0, len(CLASSES)), dtype=np.float32) for _ in batches]
     crops = np.concatenate(batches).astype(np.float32, copy=False)
     start = time.perf_counter()
-    probabilities = np.asarray(classify(crops), dtype=np.float32)
-    if probabilities.shape != (total, len(CLASSES)):
-        raise ModelError(
-            f"the classifier returned shape {probabilities.shape} for {total} crops; expected "
-            f"({total}, {len(CLASSES)}) probabilities in the order of py_pipeline.symbols.CLASSES. "
-            "Is the model trained on this class list?")
-    if not np.isfinite(probabilities).all():
-        raise ModelError("the classifier returned NaN or infinite probabilities; the model file may be damaged.")
+    probabilities = views.read(classify, crops)
     if second_look:
         probabilities, _ = views.second_look(classify, crops, probabilities)
     elapsed = (time.perf_counter() - start) * 1000.0

@@ -1,4 +1,5 @@
-"""A second look at the crops the classifier is unsure of: read them again a pixel off, and average.
+"""How the pipeline has crops read: every ``classify`` call checked (:func:`read`), and a second look at the
+crops the classifier is unsure of (:func:`second_look`): read them again a pixel off, and average.
 
 Where the pipeline cuts a symbol and puts its centre of mass decides, to a pixel, where the ink sits in the
 28×28 crop; that pixel says nothing about what the symbol is. The CNN is not perfectly invariant to it, so
@@ -16,6 +17,7 @@ scaling it by 0.9 or 1.1 helped digits a little more (98.89%) but made brackets 
 import numpy as np
 
 from py_pipeline.errors import ModelError
+from py_pipeline.symbols import CLASSES
 
 SECOND_LOOK_BELOW = 0.999
 """Crops whose best class is below this are read again from :func:`views`: 378 of the 4000 redrawn digits in
@@ -46,25 +48,40 @@ def views(crops):
     return out
 
 
-def second_look(classify, crops, probabilities, below=None):
+def read(classify, crops, when=""):
+    """``classify(crops)`` as float32, checked: one finite probability row per crop, in ``CLASSES`` order.
+
+    Every call the pipeline makes goes through here, so a model with the wrong class list or a damaged file
+    is one clear :class:`~py_pipeline.errors.ModelError`, whichever call meets it first (``when`` says
+    which, for the message).
+    """
+    count = len(crops)
+    probabilities = np.asarray(classify(crops), dtype=np.float32)
+    if probabilities.shape != (count, len(CLASSES)):
+        raise ModelError(
+            f"the classifier returned shape {probabilities.shape} for {count} crops{when}; expected "
+            f"({count}, {len(CLASSES)}) probabilities in the order of py_pipeline.symbols.CLASSES. "
+            "Is the model trained on this class list?")
+    if not np.isfinite(probabilities).all():
+        raise ModelError("the classifier returned NaN or infinite probabilities; the model file may be damaged.")
+    return probabilities
+
+
+def second_look(classify, crops, probabilities):
     """Average ``classify`` over :func:`views` for the rows of ``probabilities`` whose best class is below
-    ``below`` (default :data:`SECOND_LOOK_BELOW`); the other rows come back unchanged.
+    :data:`SECOND_LOOK_BELOW`; the other rows come back unchanged.
 
     One extra ``classify`` call in all, on ``len(SHIFTS_PX) × (unsure crops)`` images, and none when every
     crop is sure. Returns ``(probabilities, count)``: a new array (the input is not modified) and how many
     crops were looked at again.
     """
-    below = SECOND_LOOK_BELOW if below is None else below
     probabilities = np.asarray(probabilities, dtype=np.float32)
-    unsure = np.flatnonzero(probabilities.max(axis=1) < below)
+    unsure = np.flatnonzero(probabilities.max(axis=1) < SECOND_LOOK_BELOW)
     if unsure.size == 0:
         return probabilities, 0
     moved = views(np.asarray(crops)[unsure])
     per_crop = moved.shape[0]
-    again = np.asarray(classify(moved.reshape((-1,) + moved.shape[2:])), dtype=np.float32)
-    if again.shape != (per_crop * unsure.size, probabilities.shape[1]) or not np.isfinite(again).all():
-        raise ModelError(f"the classifier returned shape {again.shape} (or non-finite values) for "
-                         f"{per_crop * unsure.size} crops on its second look; expected one probability row each.")
+    again = read(classify, moved.reshape((-1,) + moved.shape[2:]), " on its second look")
     averaged = (probabilities[unsure] + again.reshape(per_crop, unsure.size, -1).sum(axis=0)) / (per_crop + 1)
     out = probabilities.copy()
     out[unsure] = averaged

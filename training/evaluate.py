@@ -9,13 +9,14 @@ Three held-out sets, none of them seen in training:
 
 and ``scribbles`` (also from a stream no training run uses), which have no class: the report says how many of
 them, and how many redrawn digits, the pipeline would call unreadable (below
-:data:`py_pipeline.recognize.UNREADABLE_BELOW` on their best class).
+:data:`py_pipeline.recognize.UNREADABLE_BELOW` on their best class, as the pipeline reads them).
 
-The canvas-style sets (redrawn digits + generated symbols) are the app's domain, so the confusion matrix and
-the calibration are computed on them too (the calibration on what the pipeline reads, the model plus its
-second look at unsure crops, :mod:`py_pipeline.views`, because the UI flags symbols by those confidences): the reliability diagram and expected calibration error (ECE) say
-whether a confidence of 0.9 means right 90% of the time, and ``uncertain_below`` is the confidence under which
-the UI should flag a symbol for the person to check.
+Accuracy is the model's own; ``accuracy_with_second_look`` is what the pipeline reads: the model plus its
+second look at unsure crops (:mod:`py_pipeline.views`). The canvas-style sets (redrawn digits + generated
+symbols) are the app's domain, so the confusion matrix and the calibration are computed on them too, the
+calibration on what the pipeline reads because the UI flags symbols by those confidences: the reliability
+diagram and expected calibration error (ECE) say whether a confidence of 0.9 means right 90% of the time,
+and ``uncertain_below`` is the confidence under which the UI should flag a symbol for the person to check.
 """
 
 import time
@@ -74,9 +75,10 @@ def evaluate_classifier(classify, sets, out_dir, title=""):
     """Score ``classify`` on ``sets``, write the report images into ``out_dir``, return the metrics dict."""
     out_dir = Path(out_dir)
     predictions = {name: classify(images) for name, (images, _) in sets.items()}
+    as_read = {name: second_look(classify, images, predictions[name])[0] for name, (images, _) in sets.items()}
     metrics = {"accuracy": {}, "per_class_accuracy": {}, "evaluation_data": {}}
     metrics["unreadable"] = {"below": UNREADABLE_BELOW, **{
-        f"share_of_{name}": round(float((predictions[name].max(axis=1) < UNREADABLE_BELOW).mean()), 5)
+        f"share_of_{name}": round(float((as_read[name].max(axis=1) < UNREADABLE_BELOW).mean()), 5)
         for name in ("scribbles", "mnist_test_redrawn", "generated_symbols") if name in sets}}
     sets = {name: pair for name, pair in sets.items() if name != "scribbles"}
     predictions.pop("scribbles", None)
@@ -94,9 +96,6 @@ def evaluate_classifier(classify, sets, out_dir, title=""):
         for name, (_, labels) in sets.items() if name.startswith("mnist")}
     metrics["targets"] = {name: {"target": target, "met": metrics["accuracy"][name] >= target}
                           for name, target in TARGETS.items() if name in metrics["accuracy"]}
-    # What the pipeline reads: the model plus its second look at unsure crops (py_pipeline.views). The UI
-    # flags symbols by these confidences, so the calibration below is computed on them too.
-    as_read = {name: second_look(classify, images, predictions[name])[0] for name, (images, _) in sets.items()}
     metrics["accuracy_with_second_look"] = {
         name: round(float((as_read[name].argmax(axis=1) == labels).mean()), 5) for name, (_, labels) in sets.items()}
 
