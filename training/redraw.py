@@ -9,7 +9,7 @@ test) on what the app really sees, a digit is reduced to its centre line and dra
    hollow out blobs (loops a wide pen filled in) and bridge the thin places the threshold cut (a pen on
    paper leaves faint ink there, a finger on a canvas leaves none: the stroke is simply continuous);
 2. skeletonize (scikit-image) and trace the skeleton into polylines — one per piece of stroke between ends and
-   junctions — dropping the tiny spurs skeletonization leaves on blobs;
+   junctions. Every branch is kept, however short: see :func:`digit_polylines`;
 3. simplify each polyline (Douglas–Peucker) and round its corners (Chaikin), as a canvas draws smoothed
    pointer events;
 4. scale to ``height_px``, jitter the vertices a little, and draw every polyline at ``pen_width``.
@@ -46,9 +46,6 @@ MIN_PIECE_FRACTION = 0.2
 REMNANT_FRACTION = 0.5
 """A separate piece beside the digit's main stroke, not over it, and shorter than this fraction of the digit's
 height is a remnant of the neighbouring digit on the form (see :func:`_drop_neighbour_remnants`)."""
-
-MIN_SPUR_GRID_PX = 2.5
-"""Skeleton branches that end in the open and are shorter than this (in 28-grid pixels) are artefacts."""
 
 SIMPLIFY_TOLERANCE_GRID_PX = 0.3
 """Douglas–Peucker tolerance in 28-grid pixels: removes the staircase, keeps the shape."""
@@ -104,6 +101,13 @@ def digit_polylines(digit28):
 
     Each polyline is simplified and its corners rounded; a single-pixel skeleton becomes a one-point polyline
     (a dot). Deterministic: no randomness here.
+
+    Short branches of the skeleton are kept. They used to be dropped below 2.5 grid pixels as artefacts, but
+    many are real: the tip of a 4's stem above its bar (which keeps the 4 open-topped, unlike a 9), the flag
+    of a 1, the middle arm of a bold 3. An artefact branch lies inside the stroke it sprouts from and vanishes
+    under the pen anyway. Measured with model 2026-11-25-h on the 30 000 redrawn MNIST test digits, each digit
+    with the same writer both ways: 378 misread with the pruning, 324 without; four other models improved by
+    0.10–0.19 points too.
     """
     ink = np.asarray(digit28, dtype=np.float32)
     if ink.max() > 1.0:
@@ -115,12 +119,8 @@ def digit_polylines(digit28):
                   anti_aliasing=False)
     mask = _bridge_cut_strokes(_open_filled_loops(fine > INK_THRESHOLD * peak), fine > CONNECTED_THRESHOLD * peak)
     skeleton = _drop_neighbour_remnants(_drop_specks(skeletonize(mask)))
-    paths = _trace_skeleton(skeleton)
-    min_spur = MIN_SPUR_GRID_PX * UPSAMPLE
     polylines = []
-    for path, open_ended in paths:
-        if open_ended and len(paths) > 1 and _length(path) < min_spur:
-            continue
+    for path in _trace_skeleton(skeleton):
         simplified = _douglas_peucker(path, SIMPLIFY_TOLERANCE_GRID_PX * UPSAMPLE)
         rounded = _chaikin(simplified, closed=np.array_equal(path[0], path[-1]) and len(path) > 2)
         # (row, col) in the fine grid → (x, y) in the 28 grid, pixel centres at +0.5.
@@ -246,8 +246,7 @@ def _skeleton_pieces(skeleton):
 def _trace_skeleton(skeleton):
     """Split a one-pixel-wide skeleton into paths between ends and junctions, plus closed loops.
 
-    Returns a list of ``(path, open_ended)``: ``path`` is ``(K, 2)`` float ``(row, col)``; ``open_ended`` says
-    one end of the path is a free end (a candidate spur). Diagonal links are dropped where an orthogonal
+    Returns a list of ``(K, 2)`` float ``(row, col)`` paths. Diagonal links are dropped where an orthogonal
     neighbour already joins the two pixels, so staircase corners do not read as junctions.
     """
     pixels = {tuple(p) for p in np.argwhere(skeleton)}
@@ -271,17 +270,15 @@ def _trace_skeleton(skeleton):
 
     for node in nodes:
         if not graph[node]:
-            paths.append((np.array([node], dtype=np.float64), False))
+            paths.append(np.array([node], dtype=np.float64))
             continue
         for neighbour in sorted(graph[node]):
             if frozenset((node, neighbour)) not in seen_edges:
-                path = walk(node, neighbour)
-                open_ended = len(graph[path[0]]) == 1 or len(graph[path[-1]]) == 1
-                paths.append((np.array(path, dtype=np.float64), open_ended))
+                paths.append(np.array(walk(node, neighbour), dtype=np.float64))
     for pixel in sorted(graph):  # whatever is left is closed loops, e.g. a 0 or the bowl of a 6
         for neighbour in sorted(graph[pixel]):
             if frozenset((pixel, neighbour)) not in seen_edges:
-                paths.append((np.array(walk(pixel, neighbour), dtype=np.float64), False))
+                paths.append(np.array(walk(pixel, neighbour), dtype=np.float64))
     return paths
 
 
@@ -295,10 +292,6 @@ def _linked_neighbours(pixel, pixels):
             continue
         linked.append(other)
     return linked
-
-
-def _length(path):
-    return float(np.hypot(*np.diff(path, axis=0).T).sum()) if len(path) > 1 else 0.0
 
 
 def _douglas_peucker(path, tolerance):
