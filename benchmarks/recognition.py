@@ -15,6 +15,7 @@ This is a script that prints numbers, not a test: speed depends on the machine a
 
 import argparse
 import statistics
+from collections import Counter
 import sys
 import time
 from pathlib import Path
@@ -74,6 +75,8 @@ def main():
     misses = [(d.text, r.expression, r.error) for d, r, ok in zip(drawings, results, exact) if not ok]
     for text, got, error in misses[:args.show_misses]:
         print(f"  miss: drew {text!r:<22} read {got!r:<22} {error.message if error else ''}")
+    for line in miss_summary([d.text.replace(":", "/") for d in drawings], [r.expression for r in results]):
+        print(line)
     flagged = [isinstance(r.error, UnreadableSymbolError) for r in results]
     print(f"unreadable          {sum(flagged)} of the {len(flagged)} expressions reported as unreadable")
     if args.scribbles:
@@ -82,6 +85,32 @@ def main():
         caught = sum(isinstance(r.error, UnreadableSymbolError) for r in read)
         print(f"scribbles           {caught}/{len(scribbles)} reported as unreadable (random walks, not the "
               "training generator)")
+
+
+def miss_summary(drawn, read):
+    """Lines that say where the misses come from: a symbol read as another, or the wrong number of symbols.
+
+    Where the count is right, the symbols line up one to one, which gives the rate at which single symbols
+    are misread in context. If every symbol were misread independently at that rate, a drawing of n symbols
+    would be read exactly with probability (rate read right)^n: the ``ceiling`` line averages that over the
+    drawings, so the gap between it and the exact-match rate is what segmentation and counting cost.
+    """
+    aligned = [(a, b) for a, b in zip(drawn, read) if len(a) == len(b)]
+    substituted = sum(a != b for a, b in aligned)
+    miscounted = len(drawn) - len(aligned)
+    pairs = Counter((x, y) for a, b in aligned for x, y in zip(a, b) if x != y)
+    symbols = sum(len(a) for a, _ in aligned)
+    right = symbols - sum(pairs.values())
+    lines = [f"misses by kind      {substituted} with a symbol misread, {miscounted} with too few or too many "
+             "symbols (or none read)"]
+    if symbols:
+        rate = right / symbols
+        ceiling = sum(rate ** len(a) for a in drawn) / len(drawn)
+        lines.append(f"symbols read right  {right}/{symbols} = {100 * rate:.2f}% where the count is right; "
+                     f"ceiling {100 * ceiling:.1f}% exact if each were misread independently at that rate")
+    if pairs:
+        lines.append("most misread        " + ", ".join(f"{x}→{y} ×{n}" for (x, y), n in pairs.most_common(8)))
+    return lines
 
 
 if __name__ == "__main__":
