@@ -41,6 +41,15 @@ cost of every later stage (linear in pixels) for 4000 × 3000 photos and high-DP
 """
 
 
+UNEVEN_PAPER = 0.1
+"""Spread of the border's levels (5th to 95th percentile, full scale 1) above which the paper is taken to be
+lit unevenly, as in a photo, and its level is estimated locally. A canvas export's border is one level
+unless the ink reaches it, and a few levels of camera noise stay far below."""
+
+PAPER_BLOCKS = 32
+"""Blocks along the longest side of the grid on which an unevenly lit paper's level is estimated."""
+
+
 @dataclass(frozen=True)
 class InkImage:
     """Ink at working size, and the factor that maps it back to the input image.
@@ -158,7 +167,9 @@ def to_ink(image):
       more than a few points of the border while its ink may cover much of a small canvas. When the paper
       is light, ink is how much darker than the paper a pixel is, relative to the paper's distance from
       black; when the paper is dark, how much lighter. Pixels on the other side of the paper's level are
-      paper.
+      paper;
+    * uneven light: when the border's levels spread widely (a photo of a sheet, lit from one side), the
+      paper's level is taken locally rather than once for the whole image (:func:`_ink_from_grey`).
 
     Shrinking averages ``factor × factor`` blocks, so a working pixel is the ink coverage of its block:
     thin strokes become fainter instead of vanishing, and the binarisation (relative, not fixed) still sees
@@ -269,20 +280,41 @@ def _full_scale(array):
 
 
 def _ink_from_grey(grey):
-    """Ink as the distance from the paper's level towards the far end (black on light paper, white on dark)."""
-    paper = _border_median(grey)
-    if paper >= 0.5:
-        ink = (paper - grey) / paper
-    else:
-        ink = (grey - paper) / (1.0 - paper)
-    return np.clip(ink, 0.0, 1.0)
+    """Ink as the distance from the paper's level towards the far end (black on light paper, white on dark).
+
+    A canvas or a scan has one paper level, read off the border. A photo of a sheet is lit unevenly: its
+    paper may fade from white to mid-grey across the picture, and one level would make the dim side all ink.
+    When the border itself spans more than :data:`UNEVEN_PAPER`, the paper level is estimated locally
+    (:func:`_local_paper`) instead.
+    """
+    border = _border(grey)
+    light = float(np.median(border)) >= 0.5
+    page = grey if light else 1.0 - grey  # from here on the paper is light and the ink dark
+    page_border = border if light else 1.0 - border
+    low, high = np.percentile(page_border, [5, 95])
+    paper = _local_paper(page) if high - low > UNEVEN_PAPER else float(np.median(page_border))
+    return np.clip((paper - page) / np.maximum(paper, 1e-3), 0.0, 1.0)
+
+
+def _local_paper(page):
+    """The paper level at every pixel of a page with light paper: the brightest level nearby, smoothed.
+
+    The brightest pixel of a block is paper unless ink covers the whole block, so each block also takes the
+    brightest of its neighbours; a block is a :data:`PAPER_BLOCKS`-th of the longest side, wider than any
+    pen stroke that leaves room for a second symbol beside it.
+    """
+    from scipy.ndimage import maximum_filter, uniform_filter
+    from skimage.transform import resize
+
+    height, width = page.shape
+    block = max(4, math.ceil(max(height, width) / PAPER_BLOCKS))
+    rows, cols = math.ceil(height / block), math.ceil(width / block)
+    padded = np.pad(page, ((0, rows * block - height), (0, cols * block - width)), mode="edge")
+    grid = padded.reshape(rows, block, cols, block).max(axis=(1, 3))
+    grid = uniform_filter(maximum_filter(grid, size=3, mode="nearest"), size=3, mode="nearest")
+    return resize(grid, (height, width), order=1, mode="edge")
 
 
 def _border(values):
     """The outermost ring of pixels, flattened."""
     return np.concatenate([values[0], values[-1], values[1:-1, 0], values[1:-1, -1]])
-
-
-def _border_median(values):
-    """Median of the border ring: the level of the paper."""
-    return float(np.median(_border(values)))

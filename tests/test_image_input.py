@@ -15,6 +15,7 @@ from PIL import Image
 from drawing import draw
 from py_pipeline.errors import InputImageError
 from py_pipeline.image_input import MAX_SIDE, WORKING_SIDE, load_image, to_ink
+from py_pipeline.segment import segment
 
 
 @pytest.fixture(scope="module")
@@ -158,6 +159,21 @@ def test_grey_paper_and_grey_ink_are_measured_from_the_paper(expression):
     ink = to_ink(expression.grey(paper=40, ink_level=200)).ink
     assert ink[expression.ink == 0].max() == 0
     assert ink[expression.ink > 0.99].min() > 0.7
+
+
+@pytest.mark.parametrize("light_paper", [True, False])
+def test_a_photo_lit_unevenly_is_read_against_its_local_paper(expression, light_paper):
+    # A sheet (or a blackboard) photographed under a lamp: the paper fades across the picture by more than
+    # the ink differs from it on the dim side, so no single paper level can separate the two.
+    height, width = expression.ink.shape
+    yy, xx = np.mgrid[0:height, 0:width]
+    light = 0.98 - 0.55 * (0.6 * xx / width + 0.4 * yy / height)
+    sheet = (1.0 - expression.ink) * light  # paper at the lamp's level, ink black
+    photo = sheet if light_paper else 1.0 - sheet
+    ink = to_ink(np.round(photo * 255).astype(np.uint8)).ink
+    assert ink[expression.ink == 0].max() < 0.15
+    assert ink[expression.ink > 0.99].min() > 0.85
+    assert len(segment(ink).segments) == len(segment(expression.ink).segments) == 4
 
 
 def test_coloured_ink_on_coloured_paper(expression):
