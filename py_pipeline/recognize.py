@@ -31,6 +31,7 @@ from py_pipeline.expression import MAX_SYMBOLS, Symbol, parse, tokenize
 from py_pipeline.image_input import to_ink
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.segment import TANGLE_JUNCTIONS, count_junctions, segment, split_candidates
+from py_pipeline.straighten import straighten
 from py_pipeline.symbols import CLASSES, DIGITS, to_ascii
 
 SPLIT_ACCEPT = 0.9
@@ -149,6 +150,10 @@ class Recognition:
         normalised too, for the step-by-step view, though the classifier never sees them).
     mask_factor : int
         Input pixels per ``ink_mask`` pixel along each axis.
+    tilt_deg : float
+        How far the line of writing climbed (counter-clockwise, degrees) and was turned level before it was
+        cut into symbols (:mod:`py_pipeline.straighten`); 0 when it was level enough. Boxes and ``ink_mask``
+        are in the drawing's own frame either way; ``crops`` are cut from the levelled ink.
     """
 
     expression: str = ""
@@ -165,6 +170,7 @@ class Recognition:
     ink_mask: np.ndarray = field(default=None, repr=False)
     crops: np.ndarray = field(default=None, repr=False)
     mask_factor: int = 1
+    tilt_deg: float = 0.0
 
     def to_dict(self):
         """The JSON result of ``docs/architecture.md`` (plus ``display`` and ``steps``)."""
@@ -180,6 +186,7 @@ class Recognition:
             "tree": self.tree,
             "steps": list(self.steps),
             "corrections": list(self.corrections),
+            "tilt_deg": self.tilt_deg,
             "timings_ms": {stage: round(ms, 3) for stage, ms in self.timings_ms.items()},
         }
 
@@ -260,6 +267,10 @@ class _Drawing:
 
         start = time.perf_counter()
         self.segmentation = segment(self.ink_image.ink)
+        self.straight = straighten(self.ink_image.ink,
+                                   [s.box for s in self.segmentation.segments if s.kind == "glyph"])
+        if self.straight.tilt_deg:
+            self.segmentation = segment(self.straight.ink)  # cut the level line, not the tilted one
         self._lap("segment", start)
 
         segments = self.segmentation.segments
@@ -317,8 +328,9 @@ class _Drawing:
 
     def finish(self, top_k):
         """Symbols, text, tokens, tree, value and steps; errors about the drawing are captured."""
-        result = Recognition(timings_ms=self.timings, ink_mask=self.segmentation.mask,
-                             mask_factor=self.ink_image.factor,
+        mask = self.straight.mask_to_original(self.segmentation.mask)
+        result = Recognition(timings_ms=self.timings, ink_mask=mask, mask_factor=self.ink_image.factor,
+                             tilt_deg=round(self.straight.tilt_deg, 1),
                              crops=np.zeros((0, SIZE, SIZE), dtype=np.float32))
         if self.error is not None:
             result.error = self.error
@@ -376,7 +388,7 @@ class _Drawing:
 
         def add(char, confidence, box, source, alternatives, crop, gap_before):
             symbols.append(RecognizedSymbol(
-                char=char, confidence=float(confidence), box=self.ink_image.box_to_input(box), source=source,
+                char=char, confidence=float(confidence), box=self.ink_image.box_to_input(self.straight.box_to_original(box)), source=source,
                 alternatives=tuple(alternatives), index=len(symbols), gap_before=gap_before))
             crops.append(crop)
 

@@ -83,7 +83,8 @@ export function createRuntime(onProgress) {
         display: error ? null : (fake.display ?? '7/2 = 3.5'), steps: ['3−1 = 2', '7×2 = 14'],
         error, symbols, tree: fake.tree ?? {number: '7'}, corrections: fake.corrections ?? [],
         tokens: fake.tokens ?? [{kind: 'number', text: '7', symbols: [0]}],
-        timings_ms: {segment: 1}, crops: new Float32Array(symbols.length * 784).fill(0.5),
+        timings_ms: {segment: 1}, tilt_deg: fake.tilt_deg ?? 0.0,
+        crops: new Float32Array(symbols.length * 784).fill(0.5),
         mask: {width: args.width, height: args.height, data: alphaMask(args)},
       };
     },
@@ -356,6 +357,19 @@ def test_result_uncertain_symbol_error_box_alternatives_and_steps(open_page):
     assert page.locator("#steps .crop-image").count() == 3
     assert page.locator("#steps .mask-boxes rect").count() == 3
     assert page.inner_text("#steps .eval-steps") == "7 × 2 = 14"
+    assert "turned level" not in page.inner_text("#steps .mask-figure figcaption")
+    assert page.errors == []
+
+
+def test_the_steps_say_when_a_tilted_line_was_turned_level(open_page):
+    page = open_page(fake={"chars": ["1", "2"], "tilt_deg": -6.5})
+    for x in (0.3, 0.5):
+        draw(page, [(x, 0.3), (x + 0.05, 0.6)])
+    page.wait_for_selector("#expression .symbol >> nth=1")
+    page.click("#steps-panel summary")
+    page.wait_for_selector("#steps .mask-figure figcaption")
+    caption = page.inner_text("#steps .mask-figure figcaption")
+    assert "The line fell by 6.5° and was turned level before it was cut into symbols." in caption
     assert page.errors == []
 
 

@@ -110,8 +110,14 @@ function maskFigure(recognition, imageWidth) {
 
   const frame = element('div', 'mask-frame');
   frame.append(canvas, svg);
+  // A line written uphill or downhill is turned level before it is cut (py_pipeline/straighten.py); the mask
+  // and the boxes stay in the drawing's own frame, so only the caption says so.
+  const tilt = recognition.tilt_deg
+    ? ` The line ${recognition.tilt_deg > 0 ? 'climbed' : 'fell'} by ${Math.abs(recognition.tilt_deg)}°` +
+      ' and was turned level before it was cut into symbols.'
+    : '';
   const caption = element('figcaption', 'muted',
-    `Binarized drawing, ${mask.width}×${mask.height} px, ${symbols.length} symbol${symbols.length === 1 ? '' : 's'}.`);
+    `Binarized drawing, ${mask.width}×${mask.height} px, ${symbols.length} symbol${symbols.length === 1 ? '' : 's'}.${tilt}`);
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', caption.textContent);
   figure.append(frame, caption);
