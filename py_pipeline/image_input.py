@@ -287,13 +287,14 @@ def _ink_from_grey(grey):
     When the border itself spans more than :data:`UNEVEN_PAPER`, the paper level is estimated locally
     (:func:`_local_paper`) instead.
     """
-    border = _border(grey)
-    light = float(np.median(border)) >= 0.5
-    page = grey if light else 1.0 - grey  # from here on the paper is light and the ink dark
-    page_border = border if light else 1.0 - border
-    low, high = np.percentile(page_border, [5, 95])
-    paper = _local_paper(page) if high - low > UNEVEN_PAPER else float(np.median(page_border))
-    return np.clip((paper - page) / np.maximum(paper, 1e-3), 0.0, 1.0)
+    # Python floats: a numpy float64 scalar would turn the float32 image into float64 (NEP 50), at twice the cost.
+    low, paper, high = (float(v) for v in np.percentile(_border(grey), [5, 50, 95]))
+    if high - low <= UNEVEN_PAPER:
+        ink = (paper - grey) / paper if paper >= 0.5 else (grey - paper) / (1.0 - paper)
+        return np.clip(ink, 0.0, 1.0)
+    page = grey if paper >= 0.5 else 1.0 - grey  # from here on the paper is light and the ink dark
+    level = _local_paper(page)
+    return np.clip((level - page) / np.maximum(level, 1e-3), 0.0, 1.0)
 
 
 def _local_paper(page):
