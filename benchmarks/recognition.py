@@ -15,9 +15,9 @@ This is a script that prints numbers, not a test: speed depends on the machine a
 
 import argparse
 import statistics
-from collections import Counter
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np

@@ -387,8 +387,9 @@ class _Drawing:
         symbols, crops = [], []
 
         def add(char, confidence, box, source, alternatives, crop, gap_before):
+            box = self.ink_image.box_to_input(self.straight.box_to_original(box))  # the drawing's own pixels
             symbols.append(RecognizedSymbol(
-                char=char, confidence=float(confidence), box=self.ink_image.box_to_input(self.straight.box_to_original(box)), source=source,
+                char=char, confidence=float(confidence), box=box, source=source,
                 alternatives=tuple(alternatives), index=len(symbols), gap_before=gap_before))
             crops.append(crop)
 

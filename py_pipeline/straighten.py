@@ -56,16 +56,14 @@ class Straightened:
         """A mask of the straightened ink turned back onto the original's pixels (nearest neighbour)."""
         if self.tilt_deg == 0.0:
             return mask
-        height, width = self.original_shape
-        rows, cols = np.mgrid[0:height, 0:width]
-        points = np.stack([cols.ravel() + 0.5, rows.ravel() + 0.5], axis=1)
-        there = _turn(points, self.original_shape, mask.shape, -self.tilt_deg)
-        x = np.floor(there[:, 0]).astype(int)
-        y = np.floor(there[:, 1]).astype(int)
-        inside = (x >= 0) & (x < mask.shape[1]) & (y >= 0) & (y < mask.shape[0])
-        out = np.zeros(height * width, dtype=bool)
-        out[inside] = mask[y[inside], x[inside]]
-        return out.reshape(height, width)
+        from skimage.transform import warp
+
+        def to_level(centres):  # skimage's pixel-centre (col, row) of the drawing → of the level mask
+            return _turn(centres + 0.5, self.original_shape, mask.shape, -self.tilt_deg) - 0.5
+
+        back = warp(mask.astype(np.float32), to_level, output_shape=self.original_shape, order=0, mode="constant",
+                    cval=0.0, preserve_range=True)
+        return back > 0.5
 
 
 def straighten(ink, boxes):

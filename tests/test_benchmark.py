@@ -18,7 +18,8 @@ def test_benchmark_prints_rates_and_accounts_for_every_miss():
     out = run.stdout
     drawn_symbols = int(re.search(r"drawings\s+30 \((\d+) symbols", out).group(1))
     exact, count = map(int, re.search(r"exact match\s+(\d+)/(\d+)", out).groups())
-    substituted, miscounted = map(int, re.search(r"misses by kind\s+(\d+) with a symbol misread, (\d+) with", out).groups())
+    kinds = re.search(r"misses by kind\s+(\d+) with a symbol misread, (\d+) with", out)
+    substituted, miscounted = map(int, kinds.groups())
     assert count == 30 and exact + substituted + miscounted == count
     assert float(re.search(r"throughput\s+([\d.]+) images/s", out).group(1)) > 0
     for stage in ("input", "segment", "normalize", "classify", "parse", "evaluate"):
