@@ -3,7 +3,7 @@
 A finger on a phone rarely writes level. Turned with the line, a ``/`` reads as ``1`` (steeper) or ``-``
 (flatter), and a ``-`` gets lost. 100 composed expressions (benchmark-style, light on dark, seed 11), turned
 by 0°, +3°, +6°, +10° and −6°, read exactly 91, 87, 67, 44 and 80 times without this step, and 91, 91, 92,
-92 and 93 times with it. The symbols' centres lie along the line, so their slope says how far to turn the
+93 and 93 times with it. The symbols' centres lie along the line, so their slope says how far to turn the
 ink back. Boxes are mapped back to the drawing as it was (:meth:`Straightened.box_to_original`), so
 everything a user sees lines up with what they drew.
 """
