@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from py_pipeline.errors import InputImageError
+from py_pipeline.ruled_lines import remove_ruled_lines
 
 MAX_SIDE = 10_000
 """Longest side accepted, in pixels. A phone photo is ~4000 px; 10 000 leaves room and stops absurd files."""
@@ -67,6 +68,8 @@ class InkImage:
     ink: np.ndarray
     factor: int
     input_shape: tuple
+    ruled_lines: int = 0
+    """Printed lines of lined or squared paper erased from the ink (:mod:`py_pipeline.ruled_lines`)."""
 
     @property
     def scale(self):
@@ -169,7 +172,9 @@ def to_ink(image):
       black; when the paper is dark, how much lighter. Pixels on the other side of the paper's level are
       paper;
     * uneven light: when the border's levels spread widely (a photo of a sheet, lit from one side), the
-      paper's level is taken locally rather than once for the whole image (:func:`_ink_from_grey`).
+      paper's level is taken locally rather than once for the whole image (:func:`_ink_from_grey`);
+    * printed lines: the rules of lined or squared paper belong to the paper, and are erased from the ink
+      of an opaque image (:mod:`py_pipeline.ruled_lines`); a transparent canvas has none.
 
     Shrinking averages ``factor × factor`` blocks, so a working pixel is the ink coverage of its block:
     thin strokes become fainter instead of vanishing, and the binarisation (relative, not fixed) still sees
@@ -189,7 +194,8 @@ def to_ink(image):
     _check_size(height, width, "the image")
 
     grey, alpha = _grey_and_alpha(array)
-    if alpha is not None and float(alpha.mean()) < 0.5:
+    transparent = alpha is not None and float(alpha.mean()) < 0.5
+    if transparent:
         ink = alpha
     else:
         if alpha is not None:
@@ -200,8 +206,11 @@ def to_ink(image):
     factor = max(1, math.ceil(max(height, width) / WORKING_SIDE))
     if factor > 1:
         ink = downscale_local_mean(ink, (factor, factor))  # pads with 0 = paper at the far edges
-    return InkImage(ink=np.ascontiguousarray(ink, dtype=np.float32), factor=factor,
-                    input_shape=(height, width))
+    ink = np.ascontiguousarray(ink, dtype=np.float32)
+    rules = 0
+    if not transparent:
+        ink, rules = remove_ruled_lines(ink)
+    return InkImage(ink=ink, factor=factor, input_shape=(height, width), ruled_lines=rules)
 
 
 def _check_size(height, width, name):

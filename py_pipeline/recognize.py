@@ -154,6 +154,9 @@ class Recognition:
         How far the line of writing climbed (counter-clockwise, degrees) and was turned level before it was
         cut into symbols (:mod:`py_pipeline.straighten`); 0 when it was level enough. Boxes and ``ink_mask``
         are in the drawing's own frame either way; ``crops`` are cut from the levelled ink.
+    ruled_lines : int
+        Printed rules of lined or squared paper erased from a photo's ink before it was cut
+        (:mod:`py_pipeline.ruled_lines`); ``ink_mask`` is without them.
     """
 
     expression: str = ""
@@ -171,6 +174,7 @@ class Recognition:
     crops: np.ndarray = field(default=None, repr=False)
     mask_factor: int = 1
     tilt_deg: float = 0.0
+    ruled_lines: int = 0
 
     def to_dict(self):
         """The JSON result of ``docs/architecture.md`` (plus ``display`` and ``steps``)."""
@@ -187,6 +191,7 @@ class Recognition:
             "steps": list(self.steps),
             "corrections": list(self.corrections),
             "tilt_deg": self.tilt_deg,
+            "ruled_lines": self.ruled_lines,
             "timings_ms": {stage: round(ms, 3) for stage, ms in self.timings_ms.items()},
         }
 
@@ -330,7 +335,7 @@ class _Drawing:
         """Symbols, text, tokens, tree, value and steps; errors about the drawing are captured."""
         mask = self.straight.mask_to_original(self.segmentation.mask)
         result = Recognition(timings_ms=self.timings, ink_mask=mask, mask_factor=self.ink_image.factor,
-                             tilt_deg=round(self.straight.tilt_deg, 1),
+                             tilt_deg=round(self.straight.tilt_deg, 1), ruled_lines=self.ink_image.ruled_lines,
                              crops=np.zeros((0, SIZE, SIZE), dtype=np.float32))
         if self.error is not None:
             result.error = self.error

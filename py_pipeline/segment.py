@@ -225,14 +225,14 @@ def _hysteresis_labels(ink):
     """
     if ink.size == 0 or float(ink.max()) - float(ink.min()) < MIN_CONTRAST:
         return np.zeros(ink.shape, dtype=np.int32), 0
-    high = _otsu(ink)
+    high = otsu_threshold(ink)
     labels, count = label(ink > high / 2, connectivity=2, return_num=True)
     keep = np.zeros(count + 1, dtype=bool)
     keep[labels[ink > high]] = True
     return _keep_labels(labels, count, keep)
 
 
-def _otsu(ink):
+def otsu_threshold(ink):
     """Otsu's threshold of ink in [0, 1], from a 256-level histogram counted with ``bincount``.
 
     The same threshold ``threshold_otsu`` finds with 256 bins, without ``np.histogram``'s general path,

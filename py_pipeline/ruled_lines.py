@@ -1,0 +1,197 @@
+"""Erase the printed lines of lined or squared paper, so that only the writing is left as ink.
+
+A photo of a notebook page has its rules crossing the whole picture. Left in, a rule touches every digit
+that sits on it, and the segmenter sees one glyph the width of the page: nothing can be read. A rule is
+easy to tell from handwriting, though: it is straight, far longer than it is thick, and it runs from one
+edge of the picture to the other, which no written stroke does (a ``-`` or the bar of a ``7`` is a few
+pen widths long). Those three tests are all this module uses.
+
+The search is a Hough transform restricted to near-horizontal lines (and, on the transposed image,
+near-vertical ones): every ink pixel votes for the line through it at each skew in ±:data:`MAX_SKEW_DEG`,
+the skew with the sharpest votes wins (a photo's rules are parallel), and at that skew each band of rows
+that has ink in nearly every column it crosses is a rule. Two kinds of pixel on a rule are the writing's
+and stay: where a stroke crosses the rule (ink just beyond it on both sides), since without them every digit
+crossing a rule would break in two; and, when the rules are printed fainter than the writing (as they
+usually are), the pixels as dark as the writing, so a digit standing on a rule or a decimal point sitting
+on it stays whole.
+
+Measured with a throwaway script (60 composed expressions, dark on light, seed 5, rules 2 px wide one to
+1.6 symbol heights apart, the text standing on one): 57 of 60 read exactly on blank paper; on lined paper
+with rules at grey level 200 / 150 / 90, 45 / 15 / 0 before this module and 57 / 57 / 57 with it; on
+squared paper at level 150, 56; at level 60 (rules nearly as dark as the ink), 50.
+
+numpy only: it runs in Pyodide before segmentation, on the working-size ink of opaque images (a canvas
+export has no paper, so no rules).
+"""
+
+import math
+
+import numpy as np
+
+from py_pipeline.segment import otsu_threshold
+
+MAX_SKEW_DEG = 6.0
+"""How far a rule may be turned from the horizontal (or the vertical): a hand-held photo of a sheet."""
+
+SKEW_STEP_DEG = 0.25
+"""Skews tried. A rule off by half a step drifts by ``tan(0.125°) × width`` rows across the picture (2 rows
+over 1024 columns), which the band of three rows a rule is looked for in absorbs."""
+
+MIN_SPAN = 0.85
+"""Share of the columns a rule crosses inside the picture in which it must have ink: it runs from edge to
+edge, with room for faint stretches. A skewed rule near the top or bottom leaves the picture part of the
+way across; it counts over the columns where it is inside."""
+
+MIN_LENGTH_TO_THICKNESS = 25
+"""A rule is at least this many times longer than it is thick. A pen stroke as long as the picture is wide
+would have to be thinner than a twenty-fifth of it."""
+
+MIN_LENGTH_PX = 64
+"""Pictures narrower than this (along the rule) are too small to tell a rule from a stroke: left alone."""
+
+INK_LEVEL = 0.5
+"""A pixel is ink for the search when it has at least this share of Otsu's threshold of the ink, the same
+low threshold the segmenter's hysteresis extends strokes to: faint rules join the writing there."""
+
+CROSSING_REACH = 2
+"""Rows beyond a rule's band in which a stroke crossing it has ink, on both sides."""
+
+LIGHTER_RULES = 0.2
+"""How much fainter (in ink, full scale 1) the rules' typical pixel must be than the writing's for pixels on
+a rule as dark as the writing to count as writing."""
+
+
+def remove_ruled_lines(ink):
+    """Ink with the rules of lined or squared paper set to paper (0), and how many rules were erased.
+
+    Parameters
+    ----------
+    ink : (M, N) ndarray of float32
+        Ink in [0, 1], as :func:`py_pipeline.image_input.to_ink` makes it.
+
+    Returns
+    -------
+    ink : (M, N) ndarray of float32
+        A new array when a rule was found, else the input itself.
+    count : int
+        Rules erased, horizontal and vertical together.
+    """
+    if ink.size == 0 or float(ink.max()) <= 0.0:
+        return ink, 0
+    mask = ink > INK_LEVEL * otsu_threshold(ink)
+    across = _Rules.find(mask)
+    down = _Rules.find(mask.T)
+    if not (across.count or down.count):
+        return ink, 0
+    # On squared paper each rule crosses the others; those crossings are paper, not strokes, so each
+    # direction's rules are judged against the ink without the other direction's.
+    across_band = across.band()
+    down_band = down.band().T
+    erase = across_band & ~across.crossed(mask & ~down_band)
+    erase |= down_band & ~down.crossed((mask & ~across_band).T).T
+    # Rules are usually printed lighter than the writing: where a rule is as dark as the writing around it,
+    # a stroke lies on it (a digit standing on the line, a decimal point sitting on it), so it stays.
+    writing = mask & ~erase
+    rules = mask & erase
+    if writing.any() and rules.any():
+        writing_level = float(np.median(ink[writing]))
+        rule_level = float(np.percentile(ink[rules], 90))  # a rule's pixels on the pixel grid, not its edges
+        if writing_level - rule_level >= LIGHTER_RULES:
+            erase &= ink < (writing_level + rule_level) / 2.0
+    out = ink.copy()
+    out[erase] = 0.0
+    return out, across.count + down.count
+
+
+class _Rules:
+    """The near-horizontal rules of a mask: their common skew and the bands of rows (along it) they fill."""
+
+    def __init__(self, shape, slope=0.0, pad=0, rows=None, count=0):
+        self.shape, self.slope, self.pad, self.count = shape, slope, pad, count
+        self.rows = rows  # bool per row along the skew (offset by pad): on a rule
+
+    @classmethod
+    def find(cls, mask):
+        """The rules of ``mask`` (none when it has no line of ink from edge to edge)."""
+        height, width = mask.shape
+        none = cls(mask.shape)
+        if width < MIN_LENGTH_PX:
+            return none
+        if np.count_nonzero(mask.any(axis=0)) < MIN_SPAN * width:
+            return none  # no line of ink crosses the picture: most drawings stop here, at little cost
+        ys, xs = np.nonzero(mask)
+        slopes = np.tan(np.radians(np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, SKEW_STEP_DEG)))
+        pad = int(math.ceil(MAX_SKEW_DEG / 45.0 * width / 2.0)) + 2  # tan(6°) < 6/45: room for any drift
+        centred = xs - width / 2.0
+        best_slope, best_score = 0.0, -1.0
+        for slope in slopes:
+            votes = np.bincount(np.rint(ys - slope * centred).astype(np.int64) + pad)
+            score = float(np.dot(votes, votes))  # sharp peaks win: the rules' skew concentrates them
+            if score > best_score:
+                best_slope, best_score = float(slope), score
+        rules = cls(mask.shape, best_slope, pad)
+        occupied = rules.occupancy(mask)
+        band = _widen(occupied, axis=0)  # a rule may wander by a row either way over the picture's width
+        # A skewed rule near the top or bottom leaves the picture part of the way across: it need only fill
+        # the columns where it is inside the picture.
+        along = np.arange(len(occupied))[:, None] - pad + best_slope * (np.arange(width)[None, :] - width / 2.0)
+        inside = ((along > -0.5) & (along < height - 0.5)).sum(axis=1)
+        spans = (band.sum(axis=1) >= MIN_SPAN * inside) & (inside > 0)
+        rules.rows = np.zeros(len(spans), dtype=bool)
+        for start, stop in _runs(spans):
+            thickness = max(1, stop - start - 2)  # the band added a row on each side
+            if inside[start:stop].max() >= MIN_LENGTH_TO_THICKNESS * thickness:  # else writing: too thick
+                rules.rows[start:stop] = True
+                rules.count += 1
+        return rules
+
+    def along(self):
+        """Each pixel's row along the skew (offset by ``pad``)."""
+        height, width = self.shape
+        rows = np.rint(np.arange(height)[:, None] - self.slope * (np.arange(width)[None, :] - width / 2.0))
+        return rows.astype(np.int64) + self.pad
+
+    def occupancy(self, mask):
+        """``(rows along the skew, columns)`` bool: where ``mask`` has ink, sheared so the rules are rows."""
+        height, width = self.shape
+        occupied = np.zeros((height + 2 * self.pad, width), dtype=bool)
+        ys, xs = np.nonzero(mask)
+        occupied[self.along()[ys, xs], xs] = True
+        return occupied
+
+    def band(self):
+        """Every pixel on a rule, ink or not (a rule's faint edges go too)."""
+        if not self.count:
+            return np.zeros(self.shape, dtype=bool)
+        return self.rows[self.along()]
+
+    def crossed(self, mask):
+        """Pixels of the rules that strokes of ``mask`` cross: ink just beyond the rule on both sides,
+        within :data:`CROSSING_REACH` rows and a column either way (a stroke may cross at a slant)."""
+        if not self.count:
+            return np.zeros(self.shape, dtype=bool)
+        occupied = self.occupancy(mask)
+        crossing = np.zeros(occupied.shape, dtype=bool)
+        for start, stop in _runs(self.rows):
+            above = _widen(occupied[max(0, start - CROSSING_REACH):start].any(axis=0), axis=0)
+            below = _widen(occupied[stop:stop + CROSSING_REACH].any(axis=0), axis=0)
+            crossing[start:stop] = above & below
+        columns = np.broadcast_to(np.arange(self.shape[1])[None, :], self.shape)
+        return crossing[self.along(), columns]
+
+
+def _widen(flags, axis):
+    """A bool array with each True spread to its two neighbours along ``axis``."""
+    out = flags.copy()
+    head = [slice(None)] * flags.ndim
+    tail = [slice(None)] * flags.ndim
+    head[axis], tail[axis] = slice(1, None), slice(None, -1)
+    out[tuple(head)] |= flags[tuple(tail)]
+    out[tuple(tail)] |= flags[tuple(head)]
+    return out
+
+
+def _runs(flags):
+    """``(start, stop)`` of every run of True in a 1-D bool array."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
+    return list(zip(edges[::2], edges[1::2]))
