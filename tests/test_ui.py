@@ -12,6 +12,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -451,4 +452,102 @@ def test_a_zigzag_over_ink_scratches_it_out_and_undo_brings_it_back(open_page):
     # A digit written over ink is no scratch-out, however much it turns: a 3 over the right stroke stays.
     draw(page, [(0.56, 0.3), (0.66, 0.32), (0.6, 0.5), (0.67, 0.6), (0.56, 0.72)])
     assert inked_pixels(page) > before
+    assert page.errors == []
+
+
+def _png(path, width, height, bars=((0.2, 0.3), (0.6, 0.7))):
+    """A photo stand-in (PNG or JPEG, by the suffix): grey paper with dark bars at the given column fractions."""
+    from PIL import Image
+
+    pixels = np.full((height, width, 3), 230, dtype=np.uint8)
+    for left, right in bars:
+        pixels[height // 4:3 * height // 4, int(left * width):int(right * width)] = 20
+    Image.fromarray(pixels).save(path)
+    return str(path)
+
+
+def _huge_png(path, side):
+    """A valid 1-bit PNG of side × side pixels, all black, written without ever holding its pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    squeeze = zlib.compressobj(9)
+    row = bytes(1 + (side + 7) // 8)   # filter byte 0, then the row's bits
+    data = b"".join(squeeze.compress(row) for _ in range(side)) + squeeze.flush()
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)
+    Path(path).write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) +
+                           chunk(b"IEND", b""))
+    return str(path)
+
+
+def test_a_photo_is_read_in_place_of_the_drawing_and_closing_it_brings_the_drawing_back(open_page, tmp_path):
+    page = open_page(fake={"confidences": [0.5]})
+    draw(page, [(0.2, 0.3), (0.25, 0.6)])
+    page.wait_for_selector("#expression .symbol")
+    drawn = inked_pixels(page)
+
+    page.set_input_files("#photo-input", _png(tmp_path / "homework.png", 400, 100))
+    page.wait_for_function("() => window.__calls.filter(c => c.op === 'recognize').length === 2")
+    sent = calls(page, "recognize")[1]
+    assert (sent["width"], sent["height"]) == (400, 100)       # the photo's own pixels, not the canvas
+    assert sent["opaque"] == 400 * 100 and sent["corners"] == [255] * 4
+    page.wait_for_function("() => document.getElementById('expression').textContent.startsWith('reply 1')"
+                           " || document.querySelectorAll('#expression .symbol').length > 0")
+    assert page.is_visible("#photo") and page.get_attribute("#photo", "alt") == "Photo: homework.png"
+    assert page.eval_on_selector("#ink", "c => getComputedStyle(c).visibility") == "hidden"
+    assert page.inner_text("#clear") == "Close photo" and page.is_disabled("#undo")
+
+    # The fake reads the whole opaque photo as one uncertain symbol: its box covers the photo as shown.
+    photo = page.locator("#photo").bounding_box()
+    box = page.locator("#overlay .box.uncertain").bounding_box()
+    assert photo["width"] / photo["height"] == pytest.approx(4.0, rel=0.01)
+    for key in ("x", "y", "width", "height"):
+        assert box[key] == pytest.approx(photo[key], abs=1.5), key
+
+    page.click("#clear")                                          # "Close photo": back to the drawing
+    page.wait_for_function("() => window.__calls.filter(c => c.op === 'recognize').length === 3")
+    assert calls(page, "recognize")[2]["height"] == WORK_HEIGHT
+    assert page.is_hidden("#photo") and inked_pixels(page) == drawn
+    assert page.inner_text("#clear") == "Clear" and not page.is_disabled("#undo")
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("name, size, sent_size", [("wide.png", (5000, 500), (2048, 205)),
+                                                   ("camera.jpg", (3000, 4000), (1536, 2048))])
+def test_a_large_photo_is_shrunk_before_it_is_sent(open_page, tmp_path, name, size, sent_size):
+    page = open_page()
+    page.set_input_files("#photo-input", _png(tmp_path / name, *size))
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'recognize')")
+    sent = calls(page, "recognize")[0]
+    assert (sent["width"], sent["height"]) == sent_size        # photo.js's PHOTO_MAX_SIDE on the longer side
+    assert sent["byteLength"] == 4 * sent_size[0] * sent_size[1]
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("broken.png", b"\x89PNG\r\n\x1a\nthis is not the rest of a PNG", "not an image this browser can read"),
+    ("notes.txt", b"12+7", "is not an image (text/plain)"),
+    ("huge.png", None, "30000×30000 pixels, too large to read here"),
+])
+def test_a_file_that_cannot_be_read_says_why_and_loses_nothing(open_page, tmp_path, name, content, message):
+    page = open_page()
+    draw(page, [(0.2, 0.3), (0.25, 0.6)])
+    page.wait_for_selector("#expression .symbol")
+    drawn = inked_pixels(page)
+    path = tmp_path / name
+    if content is None:
+        _huge_png(path, 30000)
+    else:
+        path.write_bytes(content)
+    page.set_input_files("#photo-input", str(path))
+    page.wait_for_selector("#error:not([hidden])")
+    assert page.inner_text("#error").startswith("Could not open the photo: ")
+    assert message in page.inner_text("#error")
+    assert page.is_hidden("#photo") and inked_pixels(page) == drawn
+    assert page.locator("#expression .symbol").count() == 1     # the drawing's result is still there
+    page.wait_for_timeout(300)
+    assert len(calls(page, "recognize")) == 1
     assert page.errors == []

@@ -104,6 +104,25 @@ def test_recognize_a_drawing_through_the_bridge():
     assert calls[0] == 3
 
 
+def test_a_photo_of_lined_paper_through_the_bridge_is_read_without_its_rules():
+    """What the page's Photo button sends: opaque RGBA of paper, here ruled every 40 px across the writing."""
+    from drawing import draw
+
+    drawing = draw(["7", "+", "5"], canvas=(200, 500), pen_width=8)
+    grey = drawing.grey(paper=235, ink_level=30)
+    rows = np.flatnonzero((grey < 128).any(axis=1))
+    for row in range(rows[-1] - 160, grey.shape[0], 40):  # one rule under the writing, others through it
+        grey[max(row, 0):max(row + 2, 0)] = np.minimum(grey[max(row, 0):max(row + 2, 0)], 140)
+    rgba = np.dstack([grey, grey, grey, np.full_like(grey, 255)])
+    height, width = grey.shape
+    classify, calls = one_hot_classifier(["7", "+", "5"])
+    text, crops, mask = make_recognizer(classify)(FakeUint8Array(rgba.tobytes()), width, height)
+    result = json.loads(text)
+    assert result["expression"] == "7+5" and result["value"] == "12", result
+    assert result["ruled_lines"] == 5
+    assert calls[0] == 3
+
+
 def test_an_unusable_image_becomes_an_error_not_an_exception():
     classify, _ = one_hot_classifier([])
     text, crops, mask = make_recognizer(classify)(FakeUint8Array(bytes(4 * 4 * 4)), 4, 4)

@@ -1,7 +1,9 @@
-// Wiring: the drawing surface, the recognizer (a worker reached through runtime-client.js), the result with
-// its uncertain symbols and error highlight, the alternatives picker and the step-by-step view.
+// Wiring: the drawing surface (or a photo shown in its place), the recognizer (a worker reached through
+// runtime-client.js), the result with its uncertain symbols and error highlight, the alternatives picker and
+// the step-by-step view.
 
 import {InkCanvas} from './canvas.js';
+import {closePhoto, loadPhoto, photoImage} from './photo.js';
 import {renderSteps, displayChar, displayText, candidates, percent, sentence} from './steps.js';
 
 /** Symbols read with less confidence than this are marked uncertain, unless the model card's calibration
@@ -21,7 +23,8 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   status: $('status'), statusText: $('status-text'), progress: $('status-progress'), notice: $('notice'),
   overlay: $('overlay'), placeholder: $('placeholder'),
-  undo: $('undo'), redo: $('redo'), clear: $('clear'), recognize: $('recognize'),
+  undo: $('undo'), redo: $('redo'), clear: $('clear'), clearLabel: $('clear-label'), recognize: $('recognize'),
+  photoButton: $('photo-button'), photoInput: $('photo-input'), photo: $('photo'), surface: $('surface'),
   resultCard: $('result-card'), expression: $('expression'), value: $('value'), error: $('error'),
   announce: $('announce'), copy: $('copy'), copyStatus: $('copy-status'),
   stepsPanel: $('steps-panel'), steps: $('steps'),
@@ -45,6 +48,7 @@ const state = {
   busy: false,        // a recognize request is in flight
   again: false,       // the drawing changed while it was
   result: null,       // {recognition, scale, imageWidth, chars, evaluation}
+  photo: null,        // a photo shown instead of the drawing (photo.js's loadPhoto), or null
   refocus: null,      // {container, index}: the symbol whose alternative was picked, to focus once re-rendered
   alternativesAnchor: null,   // the symbol button the alternatives were opened from
   copyText: '',
@@ -59,6 +63,7 @@ ink.addEventListener('strokeStart', () => {
 });
 
 ink.addEventListener('strokesChanged', () => {
+  if (state.photo) return;   // only a resize reaches the hidden drawing; showDrawing() reads it again
   state.generation++;
   state.refocus = null;
   updateToolbar();
@@ -76,11 +81,11 @@ ink.addEventListener('strokesChanged', () => {
 
 ui.undo.addEventListener('click', () => ink.undo());
 ui.redo.addEventListener('click', () => ink.redo());
-ui.clear.addEventListener('click', () => ink.clear());
+ui.clear.addEventListener('click', () => (state.photo ? showDrawing() : ink.clear()));
 ui.recognize.addEventListener('click', () => recognizeNow());
 
 document.addEventListener('keydown', (e) => {
-  if (!(e.ctrlKey || e.metaKey) || e.altKey || isTextField(e.target)) return;
+  if (!(e.ctrlKey || e.metaKey) || e.altKey || isTextField(e.target) || state.photo) return;
   const key = e.key.toLowerCase();
   if (key === 'z' && !e.shiftKey) ink.undo();
   else if ((key === 'z' && e.shiftKey) || key === 'y') ink.redo();
@@ -94,12 +99,89 @@ function isTextField(target) {
 }
 
 function updateToolbar() {
-  ui.undo.disabled = !ink.canUndo;
-  ui.redo.disabled = !ink.canRedo;
-  ui.clear.disabled = ink.isEmpty;
-  ui.recognize.disabled = ink.isEmpty || !state.canRecognize;
-  ui.placeholder.hidden = !ink.isEmpty;
+  const photo = Boolean(state.photo);
+  ui.undo.disabled = photo || !ink.canUndo;
+  ui.redo.disabled = photo || !ink.canRedo;
+  ui.clear.disabled = !photo && ink.isEmpty;
+  ui.clearLabel.textContent = photo ? 'Close photo' : 'Clear';
+  ui.clear.title = photo ? 'Close the photo and go back to the drawing' : 'Clear the drawing (undo brings it back)';
+  ui.recognize.disabled = (!photo && ink.isEmpty) || !state.canRecognize;
+  ui.placeholder.hidden = photo || !ink.isEmpty;
 }
+
+// ---- a photo instead of the drawing ----------------------------------------------------------------------
+
+ui.photoButton.addEventListener('click', () => ui.photoInput.click());
+ui.photoInput.addEventListener('change', () => {
+  const file = ui.photoInput.files?.[0];
+  ui.photoInput.value = '';   // choosing the same file again is a change too
+  if (file) openPhoto(file);
+});
+
+/**
+ * Shows a photo (or any image file) of a written expression in place of the drawing and reads it. The
+ * drawing stays as it was, hidden, until the photo is closed; a file that cannot be read changes nothing.
+ */
+async function openPhoto(file) {
+  let photo;
+  try {
+    photo = await loadPhoto(file);
+  } catch (err) {
+    showRequestFailure('Could not open the photo', err);
+    return;
+  }
+  closePhoto(state.photo);
+  state.photo = photo;
+  ui.photo.src = photo.url;
+  ui.photo.alt = `Photo: ${photo.name}`;
+  ui.surface.classList.add('showing-photo');   // the canvas keeps its size (and the drawing) underneath
+  layoutPhoto();
+  clearTimeout(state.timer);
+  state.generation++;
+  showResult(null);
+  updateToolbar();
+  recognizeNow();
+}
+
+/** Back to the drawing, and to reading it. */
+function showDrawing() {
+  closePhoto(state.photo);
+  state.photo = null;
+  ui.surface.classList.remove('showing-photo');
+  ui.photo.removeAttribute('src');
+  Object.assign(ui.overlay.style, {left: '', top: '', width: '', height: ''});
+  state.generation++;
+  showResult(null);
+  updateToolbar();
+  if (!ink.isEmpty) recognizeNow();
+}
+
+/**
+ * The photo as large as the surface allows, centred, with the box overlay on exactly the same rectangle.
+ * Returns the recognizer-image pixels per CSS pixel, the scale its boxes are drawn at.
+ */
+function layoutPhoto() {
+  const {photo} = state;
+  const width = ui.surface.clientWidth;
+  const height = ui.surface.clientHeight;
+  const fit = Math.min(width / photo.width, height / photo.height);
+  const rect = {
+    width: `${photo.width * fit}px`, height: `${photo.height * fit}px`,
+    left: `${(width - photo.width * fit) / 2}px`, top: `${(height - photo.height * fit) / 2}px`,
+  };
+  Object.assign(ui.photo.style, rect);
+  Object.assign(ui.overlay.style, rect);
+  return 1 / fit;
+}
+
+new ResizeObserver(() => {
+  if (!state.photo) return;
+  const scale = layoutPhoto();
+  if (state.result) {
+    state.result.scale = scale;
+    renderOverlay(state.result);
+  }
+}).observe(ui.surface);
 
 // ---- recognition -----------------------------------------------------------------------------------------
 
@@ -125,7 +207,7 @@ async function recognizeNow() {
   try {
     do {
       state.again = false;
-      const image = ink.exportImage();
+      const image = state.photo ? {...photoImage(state.photo), scale: layoutPhoto()} : ink.exportImage();
       if (!image) break;
       const generation = ++state.generation;
       try {
@@ -528,7 +610,7 @@ async function startRuntime() {
     return;
   }
   setStatus('ready', 'Ready');
-  if (!ink.isEmpty) recognizeNow();   // strokes drawn while loading
+  if (state.photo || !ink.isEmpty) recognizeNow();   // a photo opened or strokes drawn while loading
 }
 
 updateToolbar();
