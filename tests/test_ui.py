@@ -84,7 +84,7 @@ export function createRuntime(onProgress) {
         display: error ? null : (fake.display ?? '7/2 = 3.5'), steps: ['3−1 = 2', '7×2 = 14'],
         error, symbols, tree: fake.tree ?? {number: '7'}, corrections: fake.corrections ?? [],
         tokens: fake.tokens ?? [{kind: 'number', text: '7', symbols: [0]}],
-        timings_ms: {segment: 1}, tilt_deg: fake.tilt_deg ?? 0.0,
+        timings_ms: {segment: 1}, tilt_deg: fake.tilt_deg ?? 0.0, ruled_lines: fake.ruled_lines ?? 0,
         crops: new Float32Array(symbols.length * 784).fill(0.5),
         mask: {width: args.width, height: args.height, data: alphaMask(args)},
       };
@@ -371,6 +371,18 @@ def test_the_steps_say_when_a_tilted_line_was_turned_level(open_page):
     page.wait_for_selector("#steps .mask-figure figcaption")
     caption = page.inner_text("#steps .mask-figure figcaption")
     assert "The line fell by 6.5° and was turned level before it was cut into symbols." in caption
+    assert "printed line" not in caption
+    assert page.errors == []
+
+
+def test_the_steps_say_when_the_rules_of_the_paper_were_erased(open_page, tmp_path):
+    page = open_page(fake={"ruled_lines": 7})
+    page.set_input_files("#photo-input", _png(tmp_path / "lined.png", 600, 200))
+    page.wait_for_selector("#expression .symbol")
+    page.click("#steps-panel summary")
+    page.wait_for_selector("#steps .mask-figure figcaption")
+    caption = page.inner_text("#steps .mask-figure figcaption")
+    assert "1 symbol. 7 printed lines of the paper were erased." in caption
     assert page.errors == []
 
 

@@ -116,8 +116,12 @@ function maskFigure(recognition, imageWidth) {
     ? ` The line ${recognition.tilt_deg > 0 ? 'climbed' : 'fell'} by ${Math.abs(recognition.tilt_deg)}°` +
       ' and was turned level before it was cut into symbols.'
     : '';
+  // The rules of lined or squared paper in a photo are erased before anything is cut (py_pipeline/ruled_lines.py).
+  const lines = recognition.ruled_lines ?? 0;
+  const rules = lines ? ` ${lines} printed line${lines === 1 ? ' of the paper was' : 's of the paper were'} erased.` : '';
+  const count = `${symbols.length} symbol${symbols.length === 1 ? '' : 's'}`;
   const caption = element('figcaption', 'muted',
-    `Binarized drawing, ${mask.width}×${mask.height} px, ${symbols.length} symbol${symbols.length === 1 ? '' : 's'}.${tilt}`);
+    `Binarized drawing, ${mask.width}×${mask.height} px, ${count}.${rules}${tilt}`);
   canvas.setAttribute('role', 'img');
   canvas.setAttribute('aria-label', caption.textContent);
   figure.append(frame, caption);
