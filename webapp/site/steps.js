@@ -118,7 +118,8 @@ function maskFigure(recognition, imageWidth) {
     : '';
   // The rules of lined or squared paper in a photo are erased before anything is cut (py_pipeline/ruled_lines.py).
   const lines = recognition.ruled_lines ?? 0;
-  const rules = lines ? ` ${lines} printed line${lines === 1 ? ' of the paper was' : 's of the paper were'} erased.` : '';
+  const rules = lines
+    ? ` ${lines} printed line${lines === 1 ? ' of the paper was' : 's of the paper were'} erased.` : '';
   const count = `${symbols.length} symbol${symbols.length === 1 ? '' : 's'}`;
   const caption = element('figcaption', 'muted',
     `Binarized drawing, ${mask.width}×${mask.height} px, ${count}.${rules}${tilt}`);
