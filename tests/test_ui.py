@@ -563,3 +563,42 @@ def test_a_file_that_cannot_be_read_says_why_and_loses_nothing(open_page, tmp_pa
     page.wait_for_timeout(300)
     assert len(calls(page, "recognize")) == 1
     assert page.errors == []
+
+
+DELIVER_FILE = """async ([how, name, type, b64]) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], name, {type}));
+    const surface = document.getElementById('surface');
+    let event;
+    if (how === 'drop') {
+      const over = new DragEvent('dragover', {dataTransfer: data, bubbles: true, cancelable: true});
+      surface.dispatchEvent(over);
+      if (!over.defaultPrevented) return 'dragover not accepted';
+      event = new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true});
+      surface.dispatchEvent(event);
+    } else {
+      event = new ClipboardEvent('paste', {clipboardData: data, bubbles: true, cancelable: true});
+      document.body.dispatchEvent(event);
+    }
+    return event.defaultPrevented;
+}"""
+
+
+@pytest.mark.parametrize("how", ["drop", "paste"])
+def test_an_image_dropped_on_the_surface_or_pasted_opens_as_a_photo(open_page, tmp_path, how):
+    import base64
+
+    page = open_page()
+    data = base64.b64encode(Path(_png(tmp_path / "shot.png", 300, 120)).read_bytes()).decode()
+    assert page.evaluate(DELIVER_FILE, [how, "shot.png", "image/png", data]) is True
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'recognize')")
+    sent = calls(page, "recognize")[0]
+    assert (sent["width"], sent["height"]) == (300, 120)
+    assert page.is_visible("#photo") and page.inner_text("#clear") == "Close photo"
+    # Pasted text is not an image: it is left to the page (nothing to open, nothing sent).
+    text = base64.b64encode(b"12+7").decode()
+    assert page.evaluate(DELIVER_FILE, ["paste", "note.txt", "text/plain", text]) is False
+    page.wait_for_timeout(200)
+    assert len(calls(page, "recognize")) == 1
+    assert page.errors == []

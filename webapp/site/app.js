@@ -118,6 +118,31 @@ ui.photoInput.addEventListener('change', () => {
   if (file) openPhoto(file);
 });
 
+// An image pasted (a screenshot, a copied photo) or dropped on the surface opens like a chosen file.
+document.addEventListener('paste', (e) => {
+  if (isTextField(e.target)) return;
+  const file = imageFileOf(e.clipboardData);
+  if (!file) return;
+  e.preventDefault();
+  openPhoto(file);
+});
+ui.surface.addEventListener('dragover', (e) => {
+  if (![...(e.dataTransfer?.items ?? [])].some((item) => item.kind === 'file')) return;
+  e.preventDefault();   // allows the drop
+  e.dataTransfer.dropEffect = 'copy';
+});
+ui.surface.addEventListener('drop', (e) => {
+  const file = e.dataTransfer?.files?.[0];
+  if (!file) return;
+  e.preventDefault();   // the browser would otherwise navigate to the file
+  openPhoto(file);
+});
+
+/** The first image file of a clipboard, or null. */
+function imageFileOf(data) {
+  return [...(data?.files ?? [])].find((file) => file.type.startsWith('image/')) ?? null;
+}
+
 /**
  * Shows a photo (or any image file) of a written expression in place of the drawing and reads it. The
  * drawing stays as it was, hidden, until the photo is closed; a file that cannot be read changes nothing.
