@@ -20,6 +20,7 @@ import numpy as np
 
 from py_pipeline.errors import InputImageError
 from py_pipeline.ruled_lines import remove_ruled_lines
+from py_pipeline.sheet import isolate_sheet
 
 MAX_SIDE = 10_000
 """Longest side accepted, in pixels. A phone photo is ~4000 px; 10 000 leaves room and stops absurd files."""
@@ -174,7 +175,9 @@ def to_ink(image):
     * uneven light: when the border's levels spread widely (a photo of a sheet, lit from one side), the
       paper's level is taken locally rather than once for the whole image (:func:`_ink_from_grey`);
     * printed lines: the rules of lined or squared paper belong to the paper, and are erased from the ink
-      of an opaque image (:mod:`py_pipeline.ruled_lines`); a transparent canvas has none.
+      of an opaque image (:mod:`py_pipeline.ruled_lines`); a transparent canvas has none;
+    * surroundings: a photo of a light sheet lying on something darker has that around it at the border;
+      it is painted over with the sheet's paper level first (:mod:`py_pipeline.sheet`).
 
     Shrinking averages ``factor × factor`` blocks, so a working pixel is the ink coverage of its block:
     thin strokes become fainter instead of vanishing, and the binarisation (relative, not fixed) still sees
@@ -201,6 +204,7 @@ def to_ink(image):
         if alpha is not None:
             opaque_paper = float(np.median(grey[alpha >= 0.5]))
             grey = alpha * grey + (1.0 - alpha) * opaque_paper
+        grey, _ = isolate_sheet(grey)
         ink = _ink_from_grey(grey)
 
     factor = max(1, math.ceil(max(height, width) / WORKING_SIDE))
