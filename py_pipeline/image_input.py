@@ -177,7 +177,7 @@ def to_ink(image):
     * printed lines: the rules of lined or squared paper belong to the paper, and are erased from the ink
       of an opaque image (:mod:`py_pipeline.ruled_lines`); a transparent canvas has none;
     * surroundings: a photo of a light sheet lying on something darker has that around it at the border;
-      it is painted over with the sheet's paper level first (:mod:`py_pipeline.sheet`).
+      it is painted over with the level of the sheet's nearest paper first (:mod:`py_pipeline.sheet`).
 
     Shrinking averages ``factor × factor`` blocks, so a working pixel is the ink coverage of its block:
     thin strokes become fainter instead of vanishing, and the binarisation (relative, not fixed) still sees

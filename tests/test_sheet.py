@@ -38,7 +38,7 @@ def _writing(height=200, width=600):
     return 1.0 - canvas
 
 
-def test_the_desk_around_a_sheet_is_painted_over_with_the_sheets_paper():
+def test_the_desk_around_a_sheet_is_painted_over_with_the_sheets_nearest_paper():
     grey = _writing()
     photo = _on_desk(grey)
     out, found = isolate_sheet(photo)
@@ -82,6 +82,7 @@ def drawings():
 @pytest.mark.parametrize("desk", [
     dict(desk=0.25),
     dict(desk=0.4, margin=0.06, turn=6.0, falloff=0.3),  # a turned sheet, lit from one side
+    dict(desk=0.25, falloff=0.65),  # lit so unevenly that the desk's edge must keep the sheet's lighting
 ])
 def test_an_expression_on_a_sheet_on_a_desk_reads_as_on_the_sheet_alone(drawings, desk):
     """Without the sheet picked out, none of these 20 drawings read: the desk was taken for the paper, the
