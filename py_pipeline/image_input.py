@@ -198,13 +198,14 @@ def to_ink(image):
 
     grey, alpha = _grey_and_alpha(array)
     transparent = alpha is not None and float(alpha.mean()) < 0.5
+    sheet = None
     if transparent:
         ink = alpha
     else:
         if alpha is not None:
             opaque_paper = float(np.median(grey[alpha >= 0.5]))
             grey = alpha * grey + (1.0 - alpha) * opaque_paper
-        grey, _ = isolate_sheet(grey)
+        grey, sheet = isolate_sheet(grey)
         ink = _ink_from_grey(grey)
 
     factor = max(1, math.ceil(max(height, width) / WORKING_SIDE))
@@ -213,7 +214,9 @@ def to_ink(image):
     ink = np.ascontiguousarray(ink, dtype=np.float32)
     rules = 0
     if not transparent:
-        ink, rules = remove_ruled_lines(ink)
+        if sheet is not None:
+            sheet = sheet[::factor, ::factor]  # the working size: ceil(side / factor), as downscaling pads
+        ink, rules = remove_ruled_lines(ink, sheet)
     return InkImage(ink=ink, factor=factor, input_shape=(height, width), ruled_lines=rules)
 
 

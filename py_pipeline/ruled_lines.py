@@ -38,9 +38,9 @@ SKEW_STEP_DEG = 0.25
 over 1024 columns), which the band of three rows a rule is looked for in absorbs."""
 
 MIN_SPAN = 0.85
-"""Share of the columns a rule crosses inside the picture in which it must have ink: it runs from edge to
-edge, with room for faint stretches. A skewed rule near the top or bottom leaves the picture part of the
-way across; it counts over the columns where it is inside."""
+"""Share of the columns a rule crosses inside the picture (or the sheet) in which it must have ink: it runs
+from edge to edge, with room for faint stretches. A skewed rule near the top or bottom leaves the picture
+part of the way across; it counts over the columns where it is inside."""
 
 MIN_LENGTH_TO_THICKNESS = 25
 """A rule is at least this many times longer than it is thick. A pen stroke as long as the picture is wide
@@ -61,13 +61,16 @@ LIGHTER_RULES = 0.2
 a rule as dark as the writing to count as writing."""
 
 
-def remove_ruled_lines(ink):
+def remove_ruled_lines(ink, sheet=None):
     """Ink with the rules of lined or squared paper set to paper (0), and how many rules were erased.
 
     Parameters
     ----------
     ink : (M, N) ndarray of float32
         Ink in [0, 1], as :func:`py_pipeline.image_input.to_ink` makes it.
+    sheet : (M, N) ndarray of bool, optional
+        Where the sheet is, when the picture shows what it lies on too (:mod:`py_pipeline.sheet`): its rules
+        run from edge to edge of the sheet, not of the picture.
 
     Returns
     -------
@@ -79,8 +82,10 @@ def remove_ruled_lines(ink):
     if ink.size == 0 or float(ink.max()) <= 0.0:
         return ink, 0
     mask = ink > INK_LEVEL * otsu_threshold(ink)
-    across = _Rules.find(mask)
-    down = _Rules.find(mask.T)
+    if sheet is None:
+        sheet = np.ones(ink.shape, dtype=bool)
+    across = _Rules.find(mask, sheet)
+    down = _Rules.find(mask.T, sheet.T)
     if not (across.count or down.count):
         return ink, 0
     # On squared paper each rule crosses the others; those crossings are paper, not strokes, so each
@@ -111,13 +116,13 @@ class _Rules:
         self.rows = rows  # bool per row along the skew (offset by pad): on a rule
 
     @classmethod
-    def find(cls, mask):
-        """The rules of ``mask`` (none when it has no line of ink from edge to edge)."""
+    def find(cls, mask, sheet):
+        """The rules of ``mask`` (none when it has no line of ink from edge to edge of ``sheet``)."""
         height, width = mask.shape
         none = cls(mask.shape)
         if width < MIN_LENGTH_PX:
             return none
-        if np.count_nonzero(mask.any(axis=0)) < MIN_SPAN * width:
+        if np.count_nonzero(mask.any(axis=0)) < MIN_SPAN * np.count_nonzero(sheet.any(axis=0)):
             return none  # no line of ink crosses the picture: most drawings stop here, at little cost
         ys, xs = np.nonzero(mask)
         slopes = np.tan(np.radians(np.arange(-MAX_SKEW_DEG, MAX_SKEW_DEG + 1e-9, SKEW_STEP_DEG)))
@@ -132,10 +137,13 @@ class _Rules:
         rules = cls(mask.shape, best_slope, pad)
         occupied = rules.occupancy(mask)
         band = _widen(occupied, axis=0)  # a rule may wander by a row either way over the picture's width
-        # A skewed rule near the top or bottom leaves the picture part of the way across: it need only fill
-        # the columns where it is inside the picture.
-        along = np.arange(len(occupied))[:, None] - pad + best_slope * (np.arange(width)[None, :] - width / 2.0)
-        inside = ((along > -0.5) & (along < height - 0.5)).sum(axis=1)
+        # A skewed rule near the top or bottom leaves the picture (or the sheet) part of the way across: it
+        # need only fill the columns where it is inside.
+        along = np.rint(np.arange(len(occupied))[:, None] - pad
+                        + best_slope * (np.arange(width)[None, :] - width / 2.0)).astype(np.int64)
+        within = (along >= 0) & (along < height)
+        within &= sheet[np.clip(along, 0, height - 1), np.arange(width)[None, :]]
+        inside = within.sum(axis=1)
         spans = (band.sum(axis=1) >= MIN_SPAN * inside) & (inside > 0)
         rules.rows = np.zeros(len(spans), dtype=bool)
         for start, stop in _runs(spans):

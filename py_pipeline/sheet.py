@@ -61,8 +61,8 @@ painting-over reaches into the sheet, to cover the shadow along its edge)."""
 
 
 def isolate_sheet(grey):
-    """``grey`` with everything but the sheet set to the level of the paper nearest to it, and whether a sheet
-    was found.
+    """``grey`` with everything but the sheet set to the level of the paper nearest to it, and where the
+    sheet is.
 
     Parameters
     ----------
@@ -73,47 +73,48 @@ def isolate_sheet(grey):
     -------
     grey : (M, N) ndarray of float32
         A new array when a sheet was found, else the input itself.
-    found : bool
+    sheet : (M, N) ndarray of bool or None
+        Where the sheet is (a little inside its edge), or None when no sheet was found.
     """
     height, width = grey.shape
     step = max(1, int(np.ceil(max(height, width) / DETECT_SIDE)))
     small = _shrink(grey, step)
     if min(small.shape) < 4 * EDGE_REACH or float(small.max()) - float(small.min()) < MIN_EDGE_STEP:
-        return grey, False
+        return grey, None
     light = small > otsu_threshold(small)
     # Cheap refusals first, for the drawings that are no photo of a sheet: paper all along the border (the
     # sheet's share of it can only be smaller), or too little light for a sheet (light ink on dark).
     if _border(light).mean() > 1.0 - MIN_BORDER_OFF_SHEET or light.mean() < MIN_PAPER * MIN_SHEET:
-        return grey, False
+        return grey, None
     sheet = _largest(ndi.binary_fill_holes(light))  # the writing on the sheet is holes in the light region
     if sheet is None or sheet.mean() < MIN_SHEET or (light & sheet).sum() < MIN_PAPER * sheet.sum():
-        return grey, False
+        return grey, None
     if 1.0 - _border(sheet).mean() < MIN_BORDER_OFF_SHEET:
-        return grey, False
+        return grey, None
     if (light & ~sheet).sum() > (1.0 - MIN_DARK_SURROUNDINGS) * (~sheet).sum():
-        return grey, False  # more paper beyond: strokes cut the page up, it does not lie on anything
+        return grey, None  # more paper beyond: strokes cut the page up, it does not lie on anything
     margin = _reach(~sheet & ~light)
     if margin < max(MIN_MARGIN_PX, SURROUNDINGS_TO_STROKE * _reach(sheet & ~light, within=False)):
-        return grey, False  # what lies beyond is no wider than a stroke: writing along the border
+        return grey, None  # what lies beyond is no wider than a stroke: writing along the border
     inside = sheet & ~ndi.binary_erosion(sheet, iterations=EDGE_REACH, border_value=1)
     outside = ndi.binary_dilation(sheet, iterations=EDGE_REACH) & ~sheet
     if not inside.any() or not outside.any():
-        return grey, False
+        return grey, None
     if float(np.median(small[inside])) - float(np.median(small[outside])) < MIN_EDGE_STEP:
-        return grey, False  # a gradual fall of the light, not an edge: no sheet to pick out
+        return grey, None  # a gradual fall of the light, not an edge: no sheet to pick out
     # Each pixel off the sheet takes the level of the nearest paper on it, so the border keeps the sheet's own
     # lighting: a sheet lit unevenly is still read against its local paper level (image_input._local_paper).
     core = ndi.binary_erosion(sheet, iterations=EDGE_REACH, border_value=1)
     paper = core & light
     if not paper.any():
-        return grey, False
+        return grey, None
     nearest = ndi.distance_transform_edt(~paper, return_distances=False, return_indices=True)
     extended = small[nearest[0], nearest[1]]
     off_sheet = np.repeat(np.repeat(~core, step, axis=0), step, axis=1)[:height, :width]
     levels = np.repeat(np.repeat(extended, step, axis=0), step, axis=1)[:height, :width]
     out = grey.copy()
     out[off_sheet] = levels[off_sheet]
-    return out, True
+    return out, ~off_sheet
 
 
 def _border(mask):

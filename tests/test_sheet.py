@@ -41,13 +41,25 @@ def _writing(height=200, width=600):
 def test_the_desk_around_a_sheet_is_painted_over_with_the_sheets_nearest_paper():
     grey = _writing()
     photo = _on_desk(grey)
-    out, found = isolate_sheet(photo)
-    assert found
+    out, sheet = isolate_sheet(photo)
+    assert sheet is not None and sheet.shape == photo.shape
+    assert sheet[photo.shape[0] // 2, photo.shape[1] // 2] and not sheet[:5].any()
     assert out[:5].min() > 0.95 and out[:, :5].min() > 0.95  # the border is paper now
     strokes = photo < 0.1  # black ink; the desk is at 0.25
     assert strokes.sum() > 3 * 80 * 8 * 0.8
     assert np.array_equal(out[strokes], photo[strokes])  # the writing on the sheet is untouched
     assert to_ink((photo * 255).astype(np.uint8)).ink.mean() < 0.05  # read as a little ink on paper
+
+
+def test_the_rules_of_a_sheet_on_a_desk_run_from_edge_to_edge_of_the_sheet():
+    """The rules stop where the sheet does, short of the picture's edges: they are looked for over the sheet."""
+    grey = _writing()
+    for row in range(20, grey.shape[0], 40):
+        grey[row:row + 2] = np.minimum(grey[row:row + 2], 0.55)
+    photo = (_on_desk(grey, margin=0.15) * 255).astype(np.uint8)
+    ink = to_ink(photo)
+    assert ink.ruled_lines == 5
+    assert (ink.ink > 0.5).sum() < 1.1 * 3 * 8 * 85  # the three strokes and nothing else
 
 
 @pytest.mark.parametrize("case", ["canvas", "strokes along the border", "light ink on dark", "uneven light"])
@@ -66,8 +78,8 @@ def test_a_picture_with_no_sheet_on_a_desk_is_left_alone(case):
         y, x = np.mgrid[0:200, 0:600]
         grey = grey * (1.0 - 0.5 * (x / 600 + y / 200) / 2)
     grey = grey.astype(np.float32)
-    out, found = isolate_sheet(grey)
-    assert not found and out is grey
+    out, sheet = isolate_sheet(grey)
+    assert sheet is None and out is grey
 
 
 @pytest.fixture(scope="module")
