@@ -1,7 +1,7 @@
 """Recognition benchmark: exact-match rate, images per second and time per stage on composed expressions.
 
     .venv/bin/python benchmarks/recognition.py [--count 200] [--seed 0] [--touching 0.15] [--model DIR]
-                                               [--scribbles N] [--no-second-look]
+                                               [--scribbles N] [--no-second-look] [--photos]
 
 Each drawing is a random expression composed from MNIST **test** digits redrawn with the canvas pen plus
 generated operators (:mod:`training.expression_images`), some digits written into their neighbour as a fast
@@ -10,6 +10,9 @@ same ``recognize_batch`` the CLI uses with the committed Keras model. Compositio
 as an exact match when the recognised ASCII expression equals the drawn one character for character.
 ``--scribbles N`` also draws N scribble-only drawings and counts how many are reported as unreadable.
 ``--no-second-look`` turns off the second look at unsure crops (:mod:`py_pipeline.views`), to measure it.
+``--photos`` photographs every drawing first (:mod:`training.photographs`: blank, lined or squared paper,
+turned, on a desk or filling the frame, lit from one side, 2000–4000 px wide, JPEG), and reads the photos;
+they are read ten at a time, to bound memory, and only the reading is timed.
 This is a script that prints numbers, not a test: speed depends on the machine and its load.
 """
 
@@ -30,6 +33,10 @@ from training.expression_images import (POLARITIES, compose_expression, digits_b
                                         random_expression_text, scribble_drawing)
 from training.mnist_data import load_mnist  # noqa: E402
 from training.model_store import load_classifier  # noqa: E402
+from training.photographs import photograph  # noqa: E402
+
+PHOTO_BATCH = 10
+"""Photos read per ``recognize_batch`` call: a 4000-px photo is 36 MB as RGB."""
 
 
 def main():
@@ -44,20 +51,32 @@ def main():
                         help="also this many scribble-only drawings: how many are reported as unreadable")
     parser.add_argument("--no-second-look", dest="second_look", action="store_false",
                         help="read unsure crops once only (py_pipeline.views), to measure what the second look brings")
+    parser.add_argument("--photos", action="store_true",
+                        help="read phone-like photos of the drawings (training.photographs) instead of the drawings")
     args = parser.parse_args()
 
     mnist = load_mnist()
     digits = digits_by_label(mnist.test_images, mnist.test_labels)
     rng = np.random.default_rng(args.seed)
-    drawings = [compose_expression(random_expression_text(rng), digits, rng, POLARITIES[i % 3], args.touching)
+    polarities = ("dark-on-light",) if args.photos else POLARITIES  # a photo is of ink on paper
+    drawings = [compose_expression(random_expression_text(rng), digits, rng, polarities[i % len(polarities)],
+                                   args.touching)
                 for i in range(args.count)]
     classify = load_classifier(args.model)
     # Warm-up: Keras builds its graph on the first call.
     recognize_batch([drawings[0].image], classify, second_look=args.second_look)
 
-    start = time.perf_counter()
-    results = recognize_batch([d.image for d in drawings], classify, second_look=args.second_look)
-    elapsed = time.perf_counter() - start
+    if args.photos:
+        results, elapsed = [], 0.0
+        for first in range(0, len(drawings), PHOTO_BATCH):
+            photos = [photograph(d.image, rng) for d in drawings[first:first + PHOTO_BATCH]]
+            start = time.perf_counter()
+            results += recognize_batch(photos, classify, second_look=args.second_look)
+            elapsed += time.perf_counter() - start
+    else:
+        start = time.perf_counter()
+        results = recognize_batch([d.image for d in drawings], classify, second_look=args.second_look)
+        elapsed = time.perf_counter() - start
 
     exact = [r.expression == d.text.replace(":", "/") for r, d in zip(results, drawings)]
     symbols = sum(len(d.text) for d in drawings)
@@ -66,7 +85,8 @@ def main():
         for stage, ms in r.timings_ms.items():
             stage_totals.setdefault(stage, []).append(ms)
 
-    print(f"drawings            {len(drawings)} ({symbols} symbols, seed {args.seed}, touching {args.touching})")
+    print(f"drawings            {len(drawings)} ({symbols} symbols, seed {args.seed}, touching {args.touching}"
+          f"{', photographed' if args.photos else ''})")
     print(f"exact match         {sum(exact)}/{len(exact)} = {100 * sum(exact) / len(exact):.1f}%")
     print(f"throughput          {len(drawings) / elapsed:.1f} images/s ({elapsed:.2f} s in all)")
     print("time per stage      (ms per image: mean, median)")

@@ -32,3 +32,17 @@ def test_benchmark_prints_rates_and_accounts_for_every_miss():
     if substituted:
         listed = re.search(r"most misread\s+(.*)$", out, re.M).group(1)
         assert sum(int(n) for n in re.findall(r"×(\d+)", listed)) <= aligned - right
+
+
+@pytest.mark.slow
+def test_the_photo_benchmark_reads_photographs_of_the_drawings():
+    run = subprocess.run([sys.executable, "benchmarks/recognition.py", "--count", "12", "--seed", "2", "--photos"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert re.search(r"drawings\s+12 \(\d+ symbols, seed 2, touching 0.15, photographed\)", out)
+    exact, count = map(int, re.search(r"exact match\s+(\d+)/(\d+)", out).groups())
+    kinds = re.search(r"misses by kind\s+(\d+) with a symbol misread, (\d+) with", out)
+    assert count == 12 and exact + sum(map(int, kinds.groups())) == count
+    # Reading a photo starts from a camera-sized image: the input stage costs far more than for a drawing.
+    assert float(re.search(r"^\s+input\s+([\d.]+)", out, re.M).group(1)) > 0
