@@ -152,3 +152,20 @@ def full_site(tmp_path_factory, site_model):
     yield url
     server.shutdown()
     server.server_close()
+
+
+# ---- composed expressions for the photo-like input tests -------------------------------------------------
+
+@pytest.fixture(scope="session")
+def paper_drawings():
+    """Twenty composed expressions, dark ink on light paper (seed 5): what the ruled-paper and desk tests put
+    under their rules and on their desks."""
+    import numpy as np
+
+    from training.expression_images import compose_expression, digits_by_label, random_expression_text
+    from training.mnist_data import load_mnist
+
+    mnist = load_mnist()
+    digits = digits_by_label(mnist.test_images, mnist.test_labels)
+    rng = np.random.default_rng(5)
+    return [compose_expression(random_expression_text(rng), digits, rng, "dark-on-light") for _ in range(20)]

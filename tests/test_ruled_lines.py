@@ -7,8 +7,6 @@ from scipy import ndimage as ndi
 from py_pipeline.image_input import to_ink
 from py_pipeline.recognize import recognize_batch
 from py_pipeline.ruled_lines import remove_ruled_lines
-from training.expression_images import compose_expression, digits_by_label, random_expression_text
-from training.mnist_data import load_mnist
 from training.model_store import load_classifier
 from training.pen import blank, draw_polyline
 
@@ -95,24 +93,17 @@ def test_a_transparent_canvas_has_no_paper_and_so_no_rules():
     assert opaque.ruled_lines == 3 and opaque.ink.max() == 0.0
 
 
-@pytest.fixture(scope="module")
-def drawings():
-    mnist = load_mnist()
-    digits = digits_by_label(mnist.test_images, mnist.test_labels)
-    rng = np.random.default_rng(5)
-    return [compose_expression(random_expression_text(rng), digits, rng, "dark-on-light") for _ in range(20)]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("paper", [
     dict(level=200, spacing_factor=1.3),  # faint rules, as printed
     dict(level=90, spacing_factor=1.5, thickness=3.0),  # dark, thick rules
     dict(level=150, spacing_factor=1.2, squared=True, skew_deg=2.0),  # squared paper, photographed askew
 ])
-def test_an_expression_on_ruled_paper_reads_as_on_blank_paper(drawings, paper):
+def test_an_expression_on_ruled_paper_reads_as_on_blank_paper(paper_drawings, paper):
     """Without the rules erased, these 20 drawings read 18 exactly on blank paper, 0 on the dark rules and
     12 on the squared paper: every digit standing on a rule became one glyph with it."""
     classify = load_classifier(None)
+    drawings = paper_drawings
     blank_results = recognize_batch([d.image for d in drawings], classify)
     paper = dict(paper)
     factor = paper.pop("spacing_factor")

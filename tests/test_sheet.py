@@ -7,8 +7,6 @@ from skimage.transform import rotate
 from py_pipeline.image_input import to_ink
 from py_pipeline.recognize import recognize_batch
 from py_pipeline.sheet import isolate_sheet
-from training.expression_images import compose_expression, digits_by_label, random_expression_text
-from training.mnist_data import load_mnist
 from training.model_store import load_classifier
 from training.pen import blank, draw_polyline
 
@@ -82,24 +80,17 @@ def test_a_picture_with_no_sheet_on_a_desk_is_left_alone(case):
     assert sheet is None and out is grey
 
 
-@pytest.fixture(scope="module")
-def drawings():
-    mnist = load_mnist()
-    digits = digits_by_label(mnist.test_images, mnist.test_labels)
-    rng = np.random.default_rng(5)
-    return [compose_expression(random_expression_text(rng), digits, rng, "dark-on-light") for _ in range(20)]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("desk", [
     dict(desk=0.25),
     dict(desk=0.4, margin=0.06, turn=6.0, falloff=0.3),  # a turned sheet, lit from one side
     dict(desk=0.25, falloff=0.65),  # lit so unevenly that the desk's edge must keep the sheet's lighting
 ])
-def test_an_expression_on_a_sheet_on_a_desk_reads_as_on_the_sheet_alone(drawings, desk):
+def test_an_expression_on_a_sheet_on_a_desk_reads_as_on_the_sheet_alone(paper_drawings, desk):
     """Without the sheet picked out, none of these 20 drawings read: the desk was taken for the paper, the
     whole sheet for ink."""
     classify = load_classifier(None)
+    drawings = paper_drawings
     alone = recognize_batch([d.image for d in drawings], classify)
     rng = np.random.default_rng(0)
     photos = [np.round(_on_desk(d.image.mean(axis=2) / 255.0, rng=rng, **desk) * 255).astype(np.uint8)
