@@ -122,7 +122,10 @@ def isolate_sheet(grey):
     if not paper.any():
         return grey, None
     nearest = ndi.distance_transform_edt(~paper, return_distances=False, return_indices=True)
-    extended = small[nearest[0], nearest[1]]
+    # The brightest level around each paper pixel, so a rule or a stroke at the sheet's edge is not drawn out
+    # across the desk as a streak.
+    bright = ndi.maximum_filter(np.where(core, small, 0.0), size=2 * EDGE_REACH + 1)
+    extended = bright[nearest[0], nearest[1]]
     off_sheet = np.repeat(np.repeat(~core, step, axis=0), step, axis=1)[:height, :width]
     levels = np.repeat(np.repeat(extended, step, axis=0), step, axis=1)[:height, :width]
     out = grey.copy()
