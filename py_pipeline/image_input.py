@@ -20,7 +20,7 @@ import numpy as np
 
 from py_pipeline.errors import InputImageError
 from py_pipeline.ruled_lines import remove_ruled_lines
-from py_pipeline.sheet import isolate_sheet
+from py_pipeline.sheet import border_pixels, isolate_sheet
 
 MAX_SIDE = 10_000
 """Longest side accepted, in pixels. A phone photo is ~4000 px; 10 000 leaves room and stops absurd files."""
@@ -304,7 +304,7 @@ def _ink_from_grey(grey):
     (:func:`_local_paper`) instead.
     """
     # Python floats: a numpy float64 scalar would turn the float32 image into float64 (NEP 50), at twice the cost.
-    low, paper, high = (float(v) for v in np.percentile(_border(grey), [5, 50, 95]))
+    low, paper, high = (float(v) for v in np.percentile(border_pixels(grey), [5, 50, 95]))
     if high - low <= UNEVEN_PAPER:
         ink = (paper - grey) / paper if paper >= 0.5 else (grey - paper) / (1.0 - paper)
         return np.clip(ink, 0.0, 1.0)
@@ -330,8 +330,3 @@ def _local_paper(page):
     grid = padded.reshape(rows, block, cols, block).max(axis=(1, 3))
     grid = uniform_filter(maximum_filter(grid, size=3, mode="nearest"), size=3, mode="nearest")
     return resize(grid, (height, width), order=1, mode="edge")
-
-
-def _border(values):
-    """The outermost ring of pixels, flattened."""
-    return np.concatenate([values[0], values[-1], values[1:-1, 0], values[1:-1, -1]])

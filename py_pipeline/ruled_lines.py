@@ -20,15 +20,17 @@ Measured with a throwaway script (60 composed expressions, dark on light, seed 5
 with rules at grey level 200 / 150 / 90, 45 / 15 / 0 before this module and 57 / 57 / 57 with it; on
 squared paper at level 150, 56; at level 60 (rules nearly as dark as the ink), 50.
 
-numpy only: it runs in Pyodide before segmentation, on the working-size ink of opaque images (a canvas
-export has no paper, so no rules).
+numpy and SciPy (a scikit-image dependency): it runs in Pyodide before segmentation, on the working-size
+ink of opaque images (a canvas export has no paper, so no rules).
 """
 
 import math
+from functools import cached_property
 
 import numpy as np
+from scipy.ndimage import maximum_filter1d
 
-from py_pipeline.segment import otsu_threshold
+from py_pipeline.segment import HYSTERESIS_LOW, otsu_threshold
 
 MAX_SKEW_DEG = 6.0
 """How far a rule may be turned from the horizontal (or the vertical): a hand-held photo of a sheet."""
@@ -48,10 +50,6 @@ would have to be thinner than a twenty-fifth of it."""
 
 MIN_LENGTH_PX = 64
 """Pictures narrower than this (along the rule) are too small to tell a rule from a stroke: left alone."""
-
-INK_LEVEL = 0.5
-"""A pixel is ink for the search when it has at least this share of Otsu's threshold of the ink, the same
-low threshold the segmenter's hysteresis extends strokes to: faint rules join the writing there."""
 
 CROSSING_REACH = 2
 """Rows beyond a rule's band in which a stroke crossing it has ink, on both sides."""
@@ -81,7 +79,8 @@ def remove_ruled_lines(ink, sheet=None):
     """
     if ink.size == 0 or float(ink.max()) <= 0.0:
         return ink, 0
-    mask = ink > INK_LEVEL * otsu_threshold(ink)
+    # Ink as far down as the segmenter's hysteresis reaches: faint rules join the writing there.
+    mask = ink > HYSTERESIS_LOW * otsu_threshold(ink)
     if sheet is None:
         sheet = np.ones(ink.shape, dtype=bool)
     across = _Rules.find(mask, sheet)
@@ -153,6 +152,7 @@ class _Rules:
                 rules.count += 1
         return rules
 
+    @cached_property
     def along(self):
         """Each pixel's row along the skew (offset by ``pad``)."""
         height, width = self.shape
@@ -164,14 +164,14 @@ class _Rules:
         height, width = self.shape
         occupied = np.zeros((height + 2 * self.pad, width), dtype=bool)
         ys, xs = np.nonzero(mask)
-        occupied[self.along()[ys, xs], xs] = True
+        occupied[self.along[ys, xs], xs] = True
         return occupied
 
     def band(self):
         """Every pixel on a rule, ink or not (a rule's faint edges go too)."""
         if not self.count:
             return np.zeros(self.shape, dtype=bool)
-        return self.rows[self.along()]
+        return self.rows[self.along]
 
     def crossed(self, mask):
         """Pixels of the rules that strokes of ``mask`` cross: ink just beyond the rule on both sides,
@@ -185,18 +185,12 @@ class _Rules:
             below = _widen(occupied[stop:stop + CROSSING_REACH].any(axis=0), axis=0)
             crossing[start:stop] = above & below
         columns = np.broadcast_to(np.arange(self.shape[1])[None, :], self.shape)
-        return crossing[self.along(), columns]
+        return crossing[self.along, columns]
 
 
 def _widen(flags, axis):
     """A bool array with each True spread to its two neighbours along ``axis``."""
-    out = flags.copy()
-    head = [slice(None)] * flags.ndim
-    tail = [slice(None)] * flags.ndim
-    head[axis], tail[axis] = slice(1, None), slice(None, -1)
-    out[tuple(head)] |= flags[tuple(tail)]
-    out[tuple(tail)] |= flags[tuple(head)]
-    return out
+    return maximum_filter1d(flags, 3, axis=axis, mode="constant")
 
 
 def _runs(flags):

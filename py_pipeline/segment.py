@@ -26,6 +26,9 @@ from skimage.filters import threshold_otsu
 from skimage.measure import label
 from skimage.morphology import skeletonize
 
+HYSTERESIS_LOW = 0.5
+"""Share of Otsu's threshold down to which hysteresis extends a stroke: faint joints stay attached."""
+
 MIN_CONTRAST = 0.1
 """Least ink intensity that counts as a drawing at all: below it the canvas is blank (or only sensor noise).
 
@@ -226,7 +229,7 @@ def _hysteresis_labels(ink):
     if ink.size == 0 or float(ink.max()) - float(ink.min()) < MIN_CONTRAST:
         return np.zeros(ink.shape, dtype=np.int32), 0
     high = otsu_threshold(ink)
-    labels, count = label(ink > high / 2, connectivity=2, return_num=True)
+    labels, count = label(ink > HYSTERESIS_LOW * high, connectivity=2, return_num=True)
     keep = np.zeros(count + 1, dtype=bool)
     keep[labels[ink > high]] = True
     return _keep_labels(labels, count, keep)
