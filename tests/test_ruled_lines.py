@@ -9,21 +9,12 @@ from py_pipeline.recognize import recognize_batch
 from py_pipeline.ruled_lines import remove_ruled_lines
 from training.model_store import load_classifier
 from training.pen import blank, draw_polyline
+from training.photographs import ruled_paper
 
 
-def _rules(shape, spacing, level, offset=0.0, thickness=2.0, skew_deg=0.0, squared=False):
-    """Paper (uint8 grey) printed with anti-aliased rules of the given grey level every ``spacing`` pixels."""
-    rows, columns = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float64)
-    slope = np.tan(np.radians(skew_deg))
-
-    def coverage(position):
-        distance = np.abs((position - offset + spacing / 2) % spacing - spacing / 2)
-        return np.clip(thickness / 2 + 0.5 - distance, 0.0, 1.0)
-
-    rule = coverage(rows - slope * columns)
-    if squared:
-        rule = np.maximum(rule, coverage(columns + slope * rows))
-    return np.round(255.0 - rule * (255.0 - level)).astype(np.uint8)
+def _rules(shape, spacing, level, **rules):
+    """Paper (uint8 grey) printed with rules of grey ``level`` (0–255), see ``training.photographs.ruled_paper``."""
+    return np.round(255.0 * ruled_paper(shape, spacing, level / 255.0, **rules)).astype(np.uint8)
 
 
 def _on_paper(image, **rules):

@@ -53,20 +53,32 @@ def photograph(drawing, rng):
     return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
 
 
+def ruled_paper(shape, spacing, level, offset=0.0, thickness=2.0, skew_deg=0.0, squared=False,
+                column_offset=None):
+    """Paper (float32, 1 white) printed with anti-aliased rules of grey ``level`` (0 black) every ``spacing``
+    pixels, one through row ``offset``, turned by ``skew_deg``; ``squared`` adds columns of rules through
+    ``column_offset`` (``offset`` when None). The tests of the rule remover print their paper with it too."""
+    rows, columns = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float64)
+    slope = np.tan(np.radians(skew_deg))
+
+    def coverage(position, at):
+        distance = np.abs((position - at + spacing / 2) % spacing - spacing / 2)
+        return np.clip(thickness / 2 + 0.5 - distance, 0.0, 1.0)
+
+    rule = coverage(rows - slope * columns, offset)
+    if squared:
+        rule = np.maximum(rule, coverage(columns + slope * rows, offset if column_offset is None else column_offset))
+    return (1.0 - rule * (1.0 - level)).astype(np.float32)
+
+
 def _rules(shape, paper, rng, text_height, baseline):
-    """Paper (1) printed with anti-aliased rules, one of them under the writing; all ones for blank paper."""
+    """Paper (1) printed with rules of a random kind, one of them under the writing; all ones when blank."""
     if paper == "blank":
         return np.ones(shape, dtype=np.float32)
     spacing = rng.uniform(1.2, 1.6) * text_height
     level = rng.uniform(0.55, 0.85)
     thickness = rng.uniform(1.5, 3.0)
-    rows, cols = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
-
-    def coverage(position, offset):
-        distance = np.abs((position - offset + spacing / 2) % spacing - spacing / 2)
-        return np.clip(thickness / 2 + 0.5 - distance, 0.0, 1.0)
-
-    rule = coverage(rows, baseline)
-    if paper == "squared":
-        rule = np.maximum(rule, coverage(cols, rng.uniform(0, spacing)))
-    return (1.0 - rule * (1.0 - level)).astype(np.float32)
+    squared = paper == "squared"
+    column_offset = rng.uniform(0, spacing) if squared else None
+    return ruled_paper(shape, spacing, level, offset=baseline, thickness=thickness, squared=squared,
+                       column_offset=column_offset)
