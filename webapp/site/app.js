@@ -181,22 +181,29 @@ function showDrawing() {
   if (!ink.isEmpty) recognizeNow();
 }
 
+/** Recognizer-image pixels per CSS pixel of the photo as shown: the scale its boxes are drawn at. */
+function photoScale() {
+  const {photo} = state;
+  return 1 / Math.min(ui.surface.clientWidth / photo.width, ui.surface.clientHeight / photo.height);
+}
+
 /**
  * The photo as large as the surface allows, centred, with the box overlay on exactly the same rectangle.
- * Returns the recognizer-image pixels per CSS pixel, the scale its boxes are drawn at.
+ * Returns photoScale().
  */
 function layoutPhoto() {
   const {photo} = state;
   const width = ui.surface.clientWidth;
   const height = ui.surface.clientHeight;
-  const fit = Math.min(width / photo.width, height / photo.height);
+  const scale = photoScale();
+  const fit = 1 / scale;
   const rect = {
     width: `${photo.width * fit}px`, height: `${photo.height * fit}px`,
     left: `${(width - photo.width * fit) / 2}px`, top: `${(height - photo.height * fit) / 2}px`,
   };
   Object.assign(ui.photo.style, rect);
   Object.assign(ui.overlay.style, rect);
-  return 1 / fit;
+  return scale;
 }
 
 new ResizeObserver(() => {
@@ -232,7 +239,7 @@ async function recognizeNow() {
   try {
     do {
       state.again = false;
-      const image = state.photo ? {...photoImage(state.photo), scale: layoutPhoto()} : ink.exportImage();
+      const image = state.photo ? {...photoImage(state.photo), scale: photoScale()} : ink.exportImage();
       if (!image) break;
       const generation = ++state.generation;
       try {

@@ -21,8 +21,8 @@ export class PhotoError extends Error {
 }
 
 /**
- * Reads an image file (a File or Blob) into {url, name, width, height, rgba, fileWidth, fileHeight}: `url` is a
- * blob: URL showing the file (revoke it with closePhoto), `rgba` the pixels shrunk to at most PHOTO_MAX_SIDE,
+ * Reads an image file (a File or Blob) into {url, name, width, height, rgba}: `url` is a blob: URL showing
+ * the file (revoke it with closePhoto), `rgba` the pixels shrunk to at most PHOTO_MAX_SIDE,
  * transparency kept (a transparent canvas export reads as one). Throws a PhotoError that says what is wrong.
  */
 export async function loadPhoto(file) {
@@ -51,7 +51,7 @@ export async function loadPhoto(file) {
       throw new PhotoError(`${name} could not be decoded: the file may be damaged.`);
     }
     const rgba = ctx.getImageData(0, 0, width, height).data.buffer;
-    return {url, name, width, height, rgba, fileWidth, fileHeight};
+    return {url, name, width, height, rgba};
   } catch (err) {
     URL.revokeObjectURL(url);
     throw err;
