@@ -467,6 +467,71 @@ def test_a_zigzag_over_ink_scratches_it_out_and_undo_brings_it_back(open_page):
     assert page.errors == []
 
 
+
+def _reload(page):
+    page.reload()
+    page.wait_for_function("() => document.getElementById('ink').width > 1")
+
+
+def test_the_drawing_survives_a_reload_and_is_read_again(open_page):
+    page = open_page()
+    draw(page, [(0.2, 0.3), (0.22, 0.7)])
+    draw(page, [(0.4, 0.3), (0.5, 0.5), (0.4, 0.7)])
+    drawn = inked_pixels(page)
+    page.click("#undo")
+    page.click("#redo")
+
+    _reload(page)
+    page.wait_for_selector("#expression .symbol")
+    assert inked_pixels(page) == pytest.approx(drawn, rel=0.01)          # (saved to 1/100 px)
+    assert page.is_hidden("#placeholder")
+    sent = calls(page, "recognize")
+    assert len(sent) == 1 and len(sent[0]["boxes"]) == 2                 # both strokes went to the recognizer
+    assert page.is_disabled("#undo") and page.is_disabled("#redo")      # the undo history is not kept
+
+    draw(page, [(0.7, 0.3), (0.72, 0.7)])                                # changes are kept too
+    three = inked_pixels(page)
+    _reload(page)
+    assert inked_pixels(page) == pytest.approx(three, rel=0.01)
+
+    page.click("#clear")                                                 # a cleared page stays clear
+    _reload(page)
+    assert inked_pixels(page) == 0 and page.is_visible("#placeholder")
+    page.wait_for_timeout(400)
+    assert calls(page, "recognize") == []
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("saved", [
+    "not json {",
+    json.dumps({"format": 99, "strokes": [{"width": 4, "points": [10, 10, 50, 90]}]}),
+    json.dumps({"format": 1, "strokes": [{"width": 4, "points": [10, 10, 50]}]}),
+    json.dumps({"format": 1, "strokes": [{"width": 4, "points": [10, 10, 5e9, 90]}]}),
+    json.dumps({"format": 1, "strokes": [{"width": 4, "points": [10, 10, 50, 90]}, {"width": "4"}]}),
+    json.dumps({"format": 1, "strokes": [{"width": 4, "points": list(range(400_002))}]}),
+], ids=["not-json", "other-format", "odd-points", "off-any-screen", "one-bad-stroke", "too-many-points"])
+def test_a_saved_drawing_that_is_not_one_is_ignored(open_page, saved):
+    page = open_page()
+    page.evaluate("(saved) => localStorage.setItem('inkcalc.drawing', saved)", saved)
+    _reload(page)
+    page.wait_for_timeout(400)
+    assert inked_pixels(page) == 0 and page.is_visible("#placeholder")
+    assert calls(page, "recognize") == []
+    draw(page, [(0.2, 0.3), (0.22, 0.7)])                                # and the page works as ever
+    page.wait_for_selector("#expression .symbol")
+    assert page.errors == []
+
+
+def test_drawing_works_when_the_browser_refuses_storage(open_page):
+    page = open_page()
+    page.add_init_script("Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); };")
+    _reload(page)
+    draw(page, [(0.2, 0.3), (0.22, 0.7)])
+    page.wait_for_selector("#expression .symbol")
+    assert inked_pixels(page) > 100
+    assert page.errors == []
+
+
 def _png(path, width, height, bars=((0.2, 0.3), (0.6, 0.7))):
     """A photo stand-in (PNG or JPEG, by the suffix): grey paper with dark bars at the given column fractions."""
     from PIL import Image

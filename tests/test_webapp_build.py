@@ -32,7 +32,8 @@ def quiet(*_):
 
 def test_build_produces_the_site(built_site):
     expected = [
-        "index.html", "app.js", "canvas.js", "photo.js", "steps.js", "style.css", "worker.js", "runtime-client.js",
+        "index.html", "app.js", "canvas.js", "photo.js", "saved-drawing.js", "steps.js", "style.css", "worker.js",
+        "runtime-client.js",
         "tfjs-model.js", "sw.js", "manifest.webmanifest", "build-info.json", "py/inkcalc_bridge.py",
         "icons/icon-192.png", "icons/icon-512.png", "icons/icon-maskable-512.png",
         "model/model.json", "model/manifest.json",

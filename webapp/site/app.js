@@ -4,6 +4,7 @@
 
 import {InkCanvas} from './canvas.js';
 import {closePhoto, loadPhoto, photoImage} from './photo.js';
+import {loadDrawing, saveDrawing} from './saved-drawing.js';
 import {renderSteps, displayChar, displayText, candidates, percent, sentence} from './steps.js';
 
 /** Symbols read with less confidence than this are marked uncertain, unless the model card's calibration
@@ -62,7 +63,8 @@ ink.addEventListener('strokeStart', () => {
   ui.placeholder.hidden = true;
 });
 
-ink.addEventListener('strokesChanged', () => {
+ink.addEventListener('strokesChanged', (e) => {
+  if (e.detail.reason !== 'resize' && e.detail.reason !== 'restore') saveDrawing(ink.strokes);
   if (state.photo) return;   // only a resize reaches the hidden drawing; showDrawing() reads it again
   state.generation++;
   state.refocus = null;
@@ -646,4 +648,6 @@ async function startRuntime() {
 }
 
 updateToolbar();
+const saved = loadDrawing();
+if (saved.length) ink.restore(saved);   // recognized as soon as the runtime is ready
 startRuntime();

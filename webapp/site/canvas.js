@@ -7,9 +7,9 @@
 //
 // Events (an InkCanvas is an EventTarget):
 //   strokeStart     a pen, finger or mouse touched down (the writer is still busy)
-//   strokesChanged  the drawing changed: detail {reason: 'draw'|'erase'|'undo'|'redo'|'clear'|'resize', count}
-//                   ('erase': a scratch-out removed strokes; 'resize': the surface changed so that the ink
-//                   moved on screen)
+//   strokesChanged  the drawing changed: detail {reason: 'draw'|'erase'|'undo'|'redo'|'clear'|'restore'|'resize',
+//                   count} ('erase': a scratch-out removed strokes; 'restore': a drawing from an earlier visit
+//                   came back; 'resize': the surface changed so that the ink moved on screen)
 
 /** Height of the image handed to the recognizer; the width follows the surface's aspect ratio. */
 export const WORK_HEIGHT = 256;
@@ -90,6 +90,18 @@ export class InkCanvas extends EventTarget {
     if (this.isEmpty) return;
     this.#commit([]);
     this.#changed('clear');
+  }
+
+  /**
+   * Show strokes kept from an earlier visit (saved-drawing.js) in place of the drawing. Like any fresh page
+   * there is nothing to undo; the ink is scaled to fit if this surface is smaller than the one it was drawn on.
+   */
+  restore(strokes) {
+    this.strokes = strokes;
+    this.undoStack = [];
+    this.redoStack = [];
+    this.view = this.#fittingView();
+    this.#changed('restore');
   }
 
   /**

@@ -1,0 +1,62 @@
+// The drawing outlives the page. A phone browser discards a background tab, a pull-to-refresh reloads the
+// page, an installed app is closed and opened again: each time, what was written comes back. Only the
+// strokes are kept (a few kilobytes, in localStorage), not the undo history and not an opened photo, which
+// can be megabytes and is still wherever it came from.
+//
+// Saved data is read as untrusted input: it may come from an older build, a hand-edited store or a
+// truncated write. Anything that is not a plausible drawing is dropped as a whole, never half-restored.
+
+const KEY = 'inkcalc.drawing';
+const FORMAT = 1;
+/** More points than a page of dense writing; a store holding more is not ours to draw. */
+const MAX_POINTS = 200_000;
+/** Stroke widths and coordinates are CSS pixels; anything beyond this is not from a real surface. */
+const MAX_COORDINATE = 100_000;
+
+/**
+ * Keep `strokes` ({width, points}[], as InkCanvas holds them) for the next visit; an empty drawing forgets
+ * the saved one. Returns false when the browser refuses storage (disabled, or full): the drawing on the page
+ * is untouched, it just will not survive a reload.
+ */
+export function saveDrawing(strokes, storage = globalThis.localStorage) {
+  try {
+    if (strokes.length === 0) {
+      storage.removeItem(KEY);
+    } else {
+      // Hundredths of a CSS pixel: far below what a pointer resolves, and a third of the text.
+      const rounded = strokes.map(({width, points}) => ({width: round(width), points: points.map(round)}));
+      storage.setItem(KEY, JSON.stringify({format: FORMAT, strokes: rounded}));
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The strokes saved by saveDrawing, or [] when there are none or they are not a drawing this page made. */
+export function loadDrawing(storage = globalThis.localStorage) {
+  let saved;
+  try {
+    saved = JSON.parse(storage.getItem(KEY) ?? 'null');
+  } catch {
+    return [];
+  }
+  if (saved?.format !== FORMAT || !Array.isArray(saved.strokes)) return [];
+  let total = 0;
+  for (const stroke of saved.strokes) {
+    const points = stroke?.points;
+    if (!isCoordinate(stroke?.width) || !(stroke.width > 0) || !Array.isArray(points) ||
+        points.length < 2 || points.length % 2 !== 0 || !points.every(isCoordinate)) return [];
+    total += points.length / 2;
+    if (total > MAX_POINTS) return [];
+  }
+  return saved.strokes.map(({width, points}) => ({width, points}));
+}
+
+function isCoordinate(value) {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= MAX_COORDINATE;
+}
+
+function round(value) {
+  return Math.round(value * 100) / 100;
+}
