@@ -8,14 +8,16 @@ web app shows it, at the offending symbol when ``symbol_index`` is set. Standard
 class InkcalcError(Exception):
     """Base of every error the pipeline reports to a person."""
 
-    def __init__(self, message, symbol_index=None):
+    def __init__(self, message, symbol_index=None, box=None):
         super().__init__(message)
         self.message = message
         self.symbol_index = symbol_index
+        self.box = box
+        """Where the error is in the drawing when it is no one symbol (a second line of writing)."""
 
     def to_dict(self, boxes=None):
         """JSON form; ``boxes`` (one per symbol) lets the error point at the symbol's box."""
-        box = None
+        box = None if self.box is None else list(self.box)
         if boxes is not None and self.symbol_index is not None and 0 <= self.symbol_index < len(boxes):
             box = list(boxes[self.symbol_index])
         return {"message": self.message, "symbol_index": self.symbol_index, "box": box}

@@ -29,6 +29,7 @@ from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError,
 from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.expression import MAX_SYMBOLS, Symbol, parse, tokenize
 from py_pipeline.image_input import to_ink
+from py_pipeline.lines import text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.segment import TANGLE_JUNCTIONS, count_junctions, segment, split_candidates
 from py_pipeline.straighten import straighten
@@ -272,6 +273,7 @@ class _Drawing:
 
         start = time.perf_counter()
         self.segmentation = segment(self.ink_image.ink)
+        lines = text_lines(self.segmentation.mask)
         self.straight = straighten(self.ink_image.ink,
                                    [s.box for s in self.segmentation.segments if s.kind == "glyph"])
         if self.straight.tilt_deg:
@@ -288,6 +290,11 @@ class _Drawing:
         elif not segments:
             self.error = EmptyDrawingError(
                 "Nothing was drawn (or only specks too small to be a symbol): write an expression such as 12+7.")
+        elif len(lines) > 1:
+            self.error = ExpressionError(
+                f"This is {len(lines)} lines of writing, and Inkcalc calculates one line at a time: scribble over "
+                "the lines you do not want, or clear and write one line.",
+                box=self.ink_image.box_to_input(lines[1]))  # found before straightening
 
         start = time.perf_counter()
         if self.error is None:

@@ -1,0 +1,66 @@
+"""Tell one line of writing from several.
+
+The pipeline reads one expression written on one line. Two lines written one under the other would be cut
+into symbols as if they were one: a digit of the first line and the digit below it overlap in x, so they are
+grouped into one glyph, and what comes out is a confident wrong answer (``25-8`` written over ``6/3`` was
+read as ``26183``). So the lines are counted first, and a drawing of several is an error that says so and
+points at the second line.
+
+A line is a band of rows with ink, with rows of bare paper above and below it, at least
+:data:`LINE_FRACTION` as tall as the tallest band. Shorter bands are marks that belong to a line, not lines:
+the bars of an ``=`` or a ``-`` written above the digits, a dot, a fleck of dirt. And a band that lies beside
+the one above it rather than under it (:data:`STACKED`) is the same line climbing: a long expression written
+uphill with wide spaces rises past its own height between two far-apart symbols.
+
+This runs on the ink as drawn, before :mod:`py_pipeline.straighten` levels it: the tilt it estimates from a
+drawing of two lines is meaningless, and turning by it can close the gap between the lines.
+"""
+
+import numpy as np
+
+LINE_FRACTION = 0.35
+"""A band of ink at least this fraction of the tallest band's height is a line of its own. A ``-`` or the
+bars of an ``=`` are a fraction of a digit's height; a second line written smaller than the first is still
+over a third as tall."""
+
+STACKED = 0.3
+"""Two bands are two lines when their ink overlaps in x by at least this fraction of the narrower one."""
+
+
+def text_lines(mask):
+    """Boxes ``[x0, y0, x1, y1]`` (end exclusive) of the lines of writing in ``mask``, top to bottom.
+
+    ``mask`` is the binarised ink with specks removed (:attr:`py_pipeline.segment.Segmentation.mask`). Each
+    box holds the line's ink and the short marks between it and the next line.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    inked = mask.any(axis=1)
+    if not inked.any():
+        return []
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
+    bands = list(zip(edges[0::2], edges[1::2]))  # [start, stop) of each run of inked rows
+    tallest = max(stop - start for start, stop in bands)
+    tops = [start for start, stop in bands if stop - start >= LINE_FRACTION * tallest]
+    # Marks above the first line belong to it; every other mark to the line above it.
+    tops[0] = bands[0][0]
+    bottoms = [stop for stop in _last_stop_before(bands, tops[1:])] + [bands[-1][1]]
+    boxes = []
+    for top, bottom in zip(tops, bottoms):
+        cols = np.flatnonzero(mask[top:bottom].any(axis=0))
+        box = [int(cols[0]), int(top), int(cols[-1]) + 1, int(bottom)]
+        if boxes and not _stacked(boxes[-1], box):
+            previous = boxes.pop()
+            box = [min(previous[0], box[0]), previous[1], max(previous[2], box[2]), box[3]]
+        boxes.append(box)
+    return boxes
+
+
+def _stacked(upper, lower):
+    overlap = min(upper[2], lower[2]) - max(upper[0], lower[0])
+    return overlap >= STACKED * min(upper[2] - upper[0], lower[2] - lower[0])
+
+
+def _last_stop_before(bands, tops):
+    """For each row in ``tops``, the end of the last band that ends above it."""
+    for top in tops:
+        yield max(stop for _, stop in bands if stop <= top)

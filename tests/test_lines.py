@@ -1,0 +1,94 @@
+"""Several lines of writing are an error that points at the second line, never one garbled expression."""
+
+import numpy as np
+import pytest
+
+from drawing import draw
+from py_pipeline.errors import ExpressionError
+from py_pipeline.lines import text_lines
+from py_pipeline.recognize import recognize
+
+
+class _NeverCalled:
+    """The line check comes before classification: a drawing of several lines is never classified."""
+
+    def __call__(self, crops):
+        raise AssertionError("the classifier was called")
+
+
+def _stack(*drawings, gap=30, indent=(0, 0, 0)):
+    """Drawings (ink in [0, 1]) one under the other, ``gap`` rows apart; each shifted right by its indent."""
+    width = max(d.ink.shape[1] + shift for d, shift in zip(drawings, indent))
+    rows, tops = [], []
+    y = 0
+    for d, shift in zip(drawings, indent):
+        block = np.zeros((d.ink.shape[0], width), dtype=np.float32)
+        block[:, shift:shift + d.ink.shape[1]] = d.ink
+        tops.append(y)
+        rows += [block, np.zeros((gap, width), dtype=np.float32)]
+        y += d.ink.shape[0] + gap
+    return np.concatenate(rows[:-1]), tops
+
+
+def _grey(ink):
+    return np.round(255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8)
+
+
+@pytest.mark.parametrize("line_height", [40, 700])  # 700: a photo-sized image, read at a smaller working size
+def test_two_lines_are_an_error_at_the_second_line(line_height):
+    first, second = draw(["1", "2", "+", "7"], line_height=line_height), draw(["3", "×", "4"],
+                                                                             line_height=line_height)
+    ink, tops = _stack(first, second, gap=line_height // 2)
+    result = recognize(_grey(ink), _NeverCalled())
+    assert isinstance(result.error, ExpressionError)
+    assert "2 lines of writing" in result.error.message
+    assert result.value is None and result.symbols == []
+    x0, y0, x1, y1 = result.to_dict()["error"]["box"]
+    boxes = np.array(second.boxes) + [0, tops[1], 0, tops[1]]
+    expected = [boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()]
+    tolerance = 2 * second.pen_width
+    assert np.allclose([x0, y0, x1, y1], expected, atol=tolerance), ([x0, y0, x1, y1], expected)
+
+
+def test_three_lines_and_a_smaller_second_line():
+    ink, _ = _stack(draw(["2", "+", "2"], line_height=60), draw(["4", "-", "1"], line_height=24, margin=60),
+                    draw(["9"], line_height=60))
+    result = recognize(_grey(ink), _NeverCalled())
+    assert "3 lines of writing" in result.error.message
+
+
+def test_marks_above_and_below_a_line_belong_to_it():
+    line = draw(["7", "+", "2"], line_height=60, margin=80)
+    ink = line.ink.copy()
+    top = min(b[1] for b in line.boxes)
+    bottom = max(b[3] for b in line.boxes)
+    ink[top - 30:top - 24, 90:150] = 1.0          # a bar written above the digits, clear of them
+    ink[bottom + 20:bottom + 27, 120:127] = 1.0   # a dot below
+    boxes = text_lines(ink > 0.5)
+    assert len(boxes) == 1
+    assert boxes[0][1] <= top - 30 and boxes[0][3] >= bottom + 27
+
+
+def test_a_line_climbing_past_its_own_height_is_one_line():
+    """``12`` and, far to the right and higher, ``+7``: no row of ink in common, but side by side."""
+    left, right = draw(["1", "2"], line_height=50, margin=10), draw(["+", "7"], line_height=50, margin=10)
+    ink = np.zeros((left.ink.shape[0] + right.ink.shape[0] + 10, left.ink.shape[1] + right.ink.shape[1] + 200),
+                   dtype=np.float32)
+    ink[-left.ink.shape[0]:, :left.ink.shape[1]] = left.ink
+    ink[:right.ink.shape[0], -right.ink.shape[1]:] = right.ink
+    assert len(text_lines(ink > 0.5)) == 1
+
+
+def test_a_second_line_indented_is_two_lines_until_it_lies_beside_the_first():
+    first, second = draw(["1", "2", "+", "7"], line_height=40), draw(["3", "×", "4"], line_height=40)
+    width = lambda d: max(b[2] for b in d.boxes) - min(b[0] for b in d.boxes)   # noqa: E731
+    for overlap, lines in [(0.5, 2), (0.1, 1)]:   # fractions of the narrower line, around STACKED = 0.3
+        indent = int(width(first) - overlap * width(second))
+        ink, _ = _stack(first, second, indent=(0, indent))
+        assert len(text_lines(ink > 0.5)) == lines, overlap
+
+
+def test_one_line_and_nothing():
+    line = draw(["1", "÷", "4", "="], line_height=60)
+    assert len(text_lines(line.ink > 0.5)) == 1
+    assert text_lines(np.zeros((50, 80), dtype=bool)) == []
