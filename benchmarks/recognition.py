@@ -103,8 +103,9 @@ def main():
         scribbles = [scribble_drawing(rng) for _ in range(args.scribbles)]
         read = recognize_batch(scribbles, classify, second_look=args.second_look)
         caught = sum(isinstance(r.error, UnreadableSymbolError) for r in read)
-        print(f"scribbles           {caught}/{len(scribbles)} reported as unreadable (random walks, not the "
-              "training generator)")
+        calculated = sum(r.value is not None for r in read)
+        print(f"scribbles           {caught}/{len(scribbles)} reported as unreadable, {calculated} calculated "
+              "(random walks, not the training generator)")
 
 
 def miss_summary(drawn, read):

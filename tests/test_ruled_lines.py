@@ -7,6 +7,7 @@ from scipy import ndimage as ndi
 from py_pipeline.image_input import to_ink
 from py_pipeline.recognize import recognize_batch
 from py_pipeline.ruled_lines import remove_ruled_lines
+from py_pipeline.segment import segment
 from training.model_store import load_classifier
 from training.pen import blank, draw_polyline
 from training.photographs import ruled_paper
@@ -60,6 +61,19 @@ def test_the_rules_of_squared_paper_are_erased_crossings_and_all():
     assert count >= 7 + 22
     labels, pieces = ndi.label(ink > 0.3, structure=np.ones((3, 3)))
     assert pieces == 3, pieces  # no crossing of two rules is left behind as a speck
+
+
+def test_a_pale_grid_photographed_and_shrunk_is_still_erased():
+    """Thin pale rules in a photo three times the working size are barely darker than the paper once shrunk:
+    under the ink threshold in stretches, flecks elsewhere, which the segmenter used to join to the digits
+    next to them."""
+    writing = np.kron(_writing(), np.ones((3, 3), dtype=np.float32))   # 900 × 2700, pen 21 px
+    paper = _rules(writing.shape, spacing=150, level=200, offset=30, thickness=1.5, skew_deg=1.0, squared=True)
+    grain = np.random.default_rng(0).normal(0.0, 3.0, writing.shape)
+    photo = np.clip(paper.astype(np.float32) * (1.0 - writing) + grain, 0, 255).astype(np.uint8)
+    read = to_ink(photo)
+    assert read.factor == 3 and read.ruled_lines >= 5 + 17
+    assert len(segment(read.ink).segments) == 3   # the stroke, the dot and the minus, nothing of the grid
 
 
 @pytest.mark.parametrize("length, pen", [(860, 40), (880, 38)])
