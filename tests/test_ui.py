@@ -362,6 +362,45 @@ def test_result_uncertain_symbol_error_box_alternatives_and_steps(open_page):
     assert page.errors == []
 
 
+def test_the_answer_is_written_after_the_expression_on_the_surface(open_page):
+    page = open_page(fake={"chars": ["7", "+", "2"], "value": "7/2", "display": "7/2 = 3.5"})
+    for x in (0.2, 0.3, 0.4):
+        draw(page, [(x, 0.3), (x + 0.03, 0.6)])
+    answer = page.locator("#overlay .inline-answer")
+    answer.wait_for()
+    assert answer.inner_text() == "= 7/2"                   # the exact value; the card adds "= 3.5"
+    box, at = surface(page), answer.bounding_box()
+    left = (at["x"] - box["x"]) / box["width"]
+    middle = (at["y"] + at["height"] / 2 - box["y"]) / box["height"]
+    assert 0.43 < left < 0.5 and abs(middle - 0.45) < 0.04   # just right of the last stroke, at the line's height
+    line_height = 0.3 * box["height"]
+    font = float(answer.evaluate("a => getComputedStyle(a).fontSize").removesuffix("px"))
+    assert font == pytest.approx(min(96, max(16, 0.7 * line_height)), rel=0.1)
+    assert answer.get_attribute("aria-hidden") == "true"     # the result card says it to screen readers
+
+    # After a written "=", only the value; at the right edge, under the line and inside the surface.
+    page = open_page(fake={"chars": ["7", "+", "2", "="], "value": "9", "display": "9"})
+    for x in (0.7, 0.78, 0.86, 0.93):
+        draw(page, [(x, 0.3), (x + 0.03, 0.6)])
+    answer = page.locator("#overlay .inline-answer")
+    answer.wait_for()
+    assert answer.inner_text() == "9"
+    box, at = surface(page), answer.bounding_box()
+    assert at["y"] > box["y"] + 0.6 * box["height"] and at["x"] + at["width"] <= box["x"] + box["width"]
+
+    # An equation gets its tick or cross; an error, no answer at all.
+    page = open_page(fake={"chars": ["4", "=", "4"], "value": "false", "display": "false: 3 ≠ 4"})
+    draw(page, [(0.2, 0.3), (0.23, 0.6)])
+    page.locator("#overlay .inline-answer").wait_for()
+    assert page.locator("#overlay .inline-answer").inner_text() == "✗"
+    page = open_page(fake={"chars": ["7", "+"], "error": {"message": "nothing follows", "symbol_index": 1}})
+    draw(page, [(0.2, 0.3), (0.23, 0.6)])
+    draw(page, [(0.4, 0.3), (0.43, 0.6)])
+    page.locator("#overlay .box.error").wait_for()
+    assert page.locator("#overlay .inline-answer").count() == 0
+    assert page.errors == []
+
+
 def test_the_steps_say_when_a_tilted_line_was_turned_level(open_page):
     page = open_page(fake={"chars": ["1", "2"], "tilt_deg": -6.5})
     for x in (0.3, 0.5):

@@ -394,7 +394,10 @@ function valueLine({value, display}) {
   return {kind: 'number', parts: [['equals', '= '], ['exact', exact], ...decimal.map((d) => ['decimal', ` ${d}`])]};
 }
 
-/** Boxes over the drawing: dashed for uncertain symbols, solid with the message at the error's symbol. */
+/**
+ * Over the drawing: dashed boxes at uncertain symbols, a solid one with the message at the error, and the
+ * answer written after the expression.
+ */
 function renderOverlay(result) {
   ui.overlay.replaceChildren();
   if (!result) return;
@@ -403,6 +406,7 @@ function renderOverlay(result) {
   symbols.forEach((symbol, i) => {
     if (symbol.box && isUncertain(result, i)) ui.overlay.append(overlayBox(symbol.box, scale, 'box uncertain'));
   });
+  placeAnswer(result);
   const error = evaluation.error;
   const box = error && (error.box ?? symbols[error.symbol_index]?.box);
   if (!box) return;
@@ -411,6 +415,38 @@ function renderOverlay(result) {
   label.textContent = sentence(error.message);
   ui.overlay.append(overlayBox(box, scale, 'box error'), label);
   placeLabel(label, box.map((v) => v / scale));
+}
+
+/**
+ * The answer on the surface itself, as a handwriting calculator writes it: at the line's height just right of
+ * its last symbol ("= 19", or "19" after a written "="), or under the line (over it, at the bottom) when the
+ * surface ends first. Only the exact value or ✓/✗: the result card has the rest, and says it to screen
+ * readers.
+ */
+function placeAnswer({recognition, scale, chars, evaluation}) {
+  const line = valueLine(evaluation);
+  const boxes = (recognition.symbols ?? []).map((symbol) => symbol.box).filter(Boolean);
+  if (evaluation.error || !line || !boxes.length) return;
+  const [x0, y0, x1, y1] = [0, 1, 2, 3].map((k) => (k < 2 ? Math.min : Math.max)(...boxes.map((b) => b[k])) / scale);
+  const [, value] = line.parts.find(([part]) => part === 'exact' || part === 'truth');
+  const answer = document.createElement('p');
+  answer.className = `inline-answer ${line.kind}`;
+  answer.setAttribute('aria-hidden', 'true');
+  answer.textContent = line.kind !== 'number' ? value.slice(0, 1) : chars.at(-1) === '=' ? value : `= ${value}`;
+  const lineHeight = y1 - y0;
+  answer.style.fontSize = `${Math.min(96, Math.max(16, 0.7 * lineHeight))}px`;
+  ui.overlay.append(answer);
+  const surface = ui.overlay.getBoundingClientRect();
+  const {width, height} = answer.getBoundingClientRect();
+  const gap = Math.max(6, 0.2 * lineHeight);
+  let left = x1 + gap;
+  let top = (y0 + y1) / 2 - height / 2;
+  if (left + width > surface.width - gap) {
+    left = Math.max(gap, Math.min(x1, surface.width - gap) - width);
+    top = y1 + gap + height <= surface.height ? y1 + gap : y0 - gap - height;
+  }
+  answer.style.left = `${left}px`;
+  answer.style.top = `${Math.max(0, top)}px`;
 }
 
 /** The error message under its box (above it near the bottom), centred on it but kept inside the surface. */
