@@ -388,6 +388,15 @@ def test_the_answer_is_written_after_the_expression_on_the_surface(open_page):
     box, at = surface(page), answer.bounding_box()
     assert at["y"] > box["y"] + 0.6 * box["height"] and at["x"] + at["width"] <= box["x"] + box["width"]
 
+    # A huge value stays on the surface, cut short; the card has it whole.
+    page = open_page(fake={"chars": ["9"], "value": "9" * 400, "display": "9" * 400})
+    draw(page, [(0.2, 0.3), (0.23, 0.6)])
+    answer = page.locator("#overlay .inline-answer")
+    answer.wait_for()
+    box, at = surface(page), answer.bounding_box()
+    assert box["x"] <= at["x"] and at["x"] + at["width"] <= box["x"] + box["width"]
+    assert page.inner_text("#value").count("9") == 400
+
     # An equation gets its tick or cross; an error, no answer at all.
     page = open_page(fake={"chars": ["4", "=", "4"], "value": "false", "display": "false: 3 ≠ 4"})
     draw(page, [(0.2, 0.3), (0.23, 0.6)])

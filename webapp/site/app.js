@@ -435,10 +435,11 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   answer.textContent = line.kind !== 'number' ? value.slice(0, 1) : chars.at(-1) === '=' ? value : `= ${value}`;
   const lineHeight = y1 - y0;
   answer.style.fontSize = `${Math.min(96, Math.max(16, 0.7 * lineHeight))}px`;
-  ui.overlay.append(answer);
   const surface = ui.overlay.getBoundingClientRect();
-  const {width, height} = answer.getBoundingClientRect();
   const gap = Math.max(6, 0.2 * lineHeight);
+  answer.style.maxWidth = `${surface.width - 2 * gap}px`;
+  ui.overlay.append(answer);
+  const {width, height} = answer.getBoundingClientRect();
   let left = x1 + gap;
   let top = (y0 + y1) / 2 - height / 2;
   if (left + width > surface.width - gap) {
