@@ -48,6 +48,12 @@ UNEVEN_PAPER = 0.1
 lit unevenly, as in a photo, and its level is estimated locally. A canvas export's border is one level
 unless the ink reaches it, and a few levels of camera noise stay far below."""
 
+PAPER_BORDER = 0.01
+"""Depth of the band along the border the paper's level is read from, as a fraction of the shorter side. A
+photo of squared paper may have a rule running along an edge: in the outermost ring alone it can be most
+of the pixels, and the dark rule is then taken for the paper (the writing for paper too, every rule for
+ink)."""
+
 PAPER_BLOCKS = 32
 """Blocks along the longest side of the grid on which an unevenly lit paper's level is estimated."""
 
@@ -304,7 +310,8 @@ def _ink_from_grey(grey):
     (:func:`_local_paper`) instead.
     """
     # Python floats: a numpy float64 scalar would turn the float32 image into float64 (NEP 50), at twice the cost.
-    low, paper, high = (float(v) for v in np.percentile(border_pixels(grey), [5, 50, 95]))
+    border = border_pixels(grey, depth=math.ceil(PAPER_BORDER * min(grey.shape)))
+    low, paper, high = (float(v) for v in np.percentile(border, [5, 50, 95]))
     if high - low <= UNEVEN_PAPER:
         ink = (paper - grey) / paper if paper >= 0.5 else (grey - paper) / (1.0 - paper)
         return np.clip(ink, 0.0, 1.0)

@@ -133,9 +133,11 @@ def isolate_sheet(grey):
     return out, ~off_sheet
 
 
-def border_pixels(values):
-    """The outermost ring of pixels of a 2-D array, flattened, each once."""
-    return np.concatenate([values[0], values[-1], values[1:-1, 0], values[1:-1, -1]])
+def border_pixels(values, depth=1):
+    """The ``depth`` outermost rings of pixels of a 2-D array, flattened, each pixel once."""
+    depth = max(1, min(depth, min(values.shape) // 2))
+    return np.concatenate([values[:depth].ravel(), values[-depth:].ravel(),
+                           values[depth:-depth, :depth].ravel(), values[depth:-depth, -depth:].ravel()])
 
 
 def _reach(mask, within=True):

@@ -16,6 +16,7 @@ from drawing import draw
 from py_pipeline.errors import InputImageError
 from py_pipeline.image_input import MAX_SIDE, WORKING_SIDE, load_image, to_ink
 from py_pipeline.segment import segment
+from training.photographs import ruled_paper
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +175,17 @@ def test_a_photo_lit_unevenly_is_read_against_its_local_paper(expression, light_
     assert ink[expression.ink == 0].max() < 0.15
     assert ink[expression.ink > 0.99].min() > 0.85
     assert len(segment(ink).segments) == len(segment(expression.ink).segments) == 4
+
+
+def test_rules_along_the_edges_of_a_photo_are_not_taken_for_the_paper(expression):
+    """A photo of squared paper framed on its rules: the outermost ring of pixels is mostly rule, and read as
+    the paper's level it turned the whole sheet into ink. The paper is read from a band along the border."""
+    ink = np.kron(np.pad(expression.ink, 40), np.ones((6, 6), dtype=np.float32))   # photo-sized, 1560 × 2226
+    paper = ruled_paper(ink.shape, 300, 0.5, offset=1.0, thickness=3.0, squared=True)   # rules along two edges
+    read = to_ink(np.round(235 * paper * (1.0 - 0.9 * ink)).astype(np.uint8))
+    assert read.ruled_lines >= 5 + 7
+    assert read.ink[(ink == 0)[::read.factor, ::read.factor]].mean() < 0.01
+    assert len(segment(read.ink).segments) == 4
 
 
 def test_coloured_ink_on_coloured_paper(expression):
