@@ -76,6 +76,33 @@ def test_a_pale_grid_photographed_and_shrunk_is_still_erased():
     assert len(segment(read.ink).segments) == 3   # the stroke, the dot and the minus, nothing of the grid
 
 
+def test_a_stroke_along_a_rule_stays_when_the_rules_are_fainter_than_its_core():
+    """Thin strokes of a shrunk photo are mostly soft edge: their median is no darker than a rule, their cores
+    are. Judged by the median, a stroke running along a rule was erased with it."""
+    canvas = blank(300, 900)
+    draw_polyline(canvas, np.array([[225.0, 60.0], [225.0, 240.0]]), 1.5)   # along the rule at column 225
+    for x in (300, 360, 600, 660):
+        draw_polyline(canvas, np.array([[x, 60.0], [x + 50, 240.0], [x + 100, 60.0]]), 1.5)
+    writing = np.clip(1.2 * ndi.gaussian_filter(_ink(canvas), 0.7), 0.0, 0.9)
+    paper = 1.0 - ruled_paper(writing.shape, 50, 0.5, offset=25, thickness=1.5, squared=True)
+    ink, count = remove_ruled_lines(np.maximum(writing, paper))
+    assert count == 6 + 18
+    assert (ink[60:240, 222:229] > 0.4).any(axis=1).mean() > 0.95
+
+
+def test_a_rule_cut_by_the_frame_is_erased_and_writing_reaching_the_edge_kept():
+    """A rule the frame cuts along its length leaves a sliver along the edge, too little to be found as a
+    rule; left in, it stood beside the writing as a ``1`` or a ``-``."""
+    writing = _writing()
+    draw_polyline(writing, np.array([[800.0, 0.0], [800.0, 120.0]]), 7.0)   # a stroke from the top edge
+    paper = 1.0 - _rules(writing.shape, spacing=50, level=120, offset=25).astype(np.float32) / 255.0
+    paper[:2, :450] = paper[:150, -1] = 0.5   # slivers along half the top and half the right edge
+    ink, count = remove_ruled_lines(np.maximum(writing, paper))
+    assert count == 6
+    assert ink[:2, :450].max() == 0.0 and ink[:, -1].max() == 0.0
+    assert (ink[0:115, 795:806] > 0.9).any(axis=1).all()   # the stroke from the edge, whole
+
+
 @pytest.mark.parametrize("length, pen", [(860, 40), (880, 38)])
 def test_writing_alone_is_left_alone(length, pen):
     """A bar across the whole picture is a minus when it is thicker than a twenty-fifth of its length."""
