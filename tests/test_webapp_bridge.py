@@ -123,6 +123,25 @@ def test_a_photo_of_lined_paper_through_the_bridge_is_read_without_its_rules():
     assert calls[0] == 3
 
 
+def test_two_lines_of_writing_come_back_as_an_error_boxed_at_the_second():
+    from drawing import draw
+
+    first, second = draw(["7", "+", "5"], line_height=50), draw(["2", "×", "3"], line_height=50)
+    width = max(first.ink.shape[1], second.ink.shape[1])
+    ink = np.zeros((first.ink.shape[0] + second.ink.shape[0], width), dtype=np.float32)
+    ink[:first.ink.shape[0], :first.ink.shape[1]] = first.ink
+    ink[first.ink.shape[0]:, :second.ink.shape[1]] = second.ink
+    rgba = np.zeros(ink.shape + (4,), dtype=np.uint8)
+    rgba[..., 3] = np.round(255 * ink)   # a transparent canvas, as the page exports it
+    classify, calls = one_hot_classifier([])
+    text, crops, mask = make_recognizer(classify)(FakeUint8Array(rgba.tobytes()), width, ink.shape[0])
+    result = json.loads(text)
+    assert "2 lines of writing" in result["error"]["message"] and result["value"] is None
+    x0, y0, x1, y1 = result["error"]["box"]
+    assert y0 >= first.ink.shape[0] and y1 <= ink.shape[0] and x1 > x0
+    assert calls == [] and crops.shape == (0, 28, 28) and mask.shape == ink.shape
+
+
 def test_an_unusable_image_becomes_an_error_not_an_exception():
     classify, _ = one_hot_classifier([])
     text, crops, mask = make_recognizer(classify)(FakeUint8Array(bytes(4 * 4 * 4)), 4, 4)
