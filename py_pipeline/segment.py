@@ -62,6 +62,9 @@ TOP_BAND = 0.35
 a decimal point sits on the baseline, a multiplication dot, ``-`` and ``÷`` at mid-height. Up there it is a
 piece of a neighbour: the start of a ``7``'s stroke, the top bar of a ``5`` drawn as a second stroke."""
 
+COMMA_SIZE = 0.45
+"""Largest extent of a decimal comma, as a fraction of the line's height (see :func:`_is_comma`)."""
+
 ATTACH_REACH = 0.6
 """Farthest a top-band dot or bar is attached to a neighbouring symbol, in symbol heights (box to box)."""
 
@@ -604,6 +607,8 @@ def _line_band(parts):
 def _kind(members, parts, band):
     """Geometric kind of a group and how sure the geometry is."""
     shapes = sorted(parts[i].shape for i in members)
+    if shapes == ["stroke"] and band is not None and _is_comma(parts[members[0]], band):
+        return ".", 1.0
     if shapes == ["dot"]:
         dot = parts[members[0]]
         if band is None or band[1] <= band[0]:
@@ -619,6 +624,20 @@ def _kind(members, parts, band):
         if similar and stacked:
             return "=", 1.0
     return "glyph", 1.0
+
+
+def _is_comma(part, band):
+    """A short tick hanging from the baseline: a decimal comma, which most of the world writes for ``.``.
+
+    No other symbol is that small and that low on its own: the short strokes of a ``4``, ``5`` or ``+``
+    drawn apart overlap their symbol in x and were grouped with it already. Read by the classifier, the tick
+    was a ``1`` (``3,5`` became 35 and ``3,5+1`` gave 316).
+    """
+    top, bottom = band
+    height = bottom - top
+    if height <= 0 or max(part.width, part.height) > COMMA_SIZE * height:
+        return False
+    return part.y0 >= top + 0.5 * height and part.y1 >= bottom - 0.1 * height
 
 
 def _segments(groups, parts, labels, ink, band, offset):

@@ -320,6 +320,15 @@ def model_classify():
     return _load_model_classifier()
 
 
+@pytest.mark.parametrize("names, expression, value", [
+    (["3", ",", "5", "+", "1"], "3.5+1", "9/2"),        # read by the classifier, the comma was a 1: 316
+    (["1", "2", ",", "7", "5", "×", "4"], "12.75*4", "51"),
+])
+def test_a_decimal_comma_is_read_as_the_decimal_point(model_classify, names, expression, value):
+    result = recognize(draw(names, line_height=80, pen_width=7).grey(), model_classify)
+    assert (result.expression, result.value) == (expression, value)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("line_height, pen_width", [(80, 8), (36, 3)])
 def test_drawn_digits_are_read_by_the_model(model_classify, line_height, pen_width):

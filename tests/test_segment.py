@@ -74,6 +74,19 @@ def test_equals_division_and_decimal_points_are_decided_by_geometry():
     assert_boxes_close(_boxes(result), drawing.boxes, tolerance=drawing.pen_width)
 
 
+def test_a_decimal_comma_is_a_decimal_point_and_a_short_tick_up_the_line_is_not():
+    drawing = draw(["1", "2", ",", "7", "5"], line_height=60, pen_width=6)
+    result = segment(drawing.ink)
+    assert _kinds(result) == ["glyph", "glyph", ".", "glyph", "glyph"]
+    assert result.segments[2].confidence == 1.0
+    # The same tick at mid-height (or higher) is no comma: it goes to the classifier.
+    drawing = draw(["3", "2"], line_height=60, pen_width=6, gap=0.5)
+    ink = drawing.ink.copy()
+    middle_x = (drawing.boxes[0][2] + drawing.boxes[1][0]) / 2
+    draw_polyline(ink, [(middle_x + 3, 78), (middle_x, 90), (middle_x - 6, 100)], 6)   # line: y 60 to 120
+    assert _kinds(segment(ink)) == ["glyph", "glyph", "glyph"]
+
+
 def test_a_dot_at_mid_height_is_a_doubtful_decimal_point():
     drawing = draw(["3", "2"], line_height=60, pen_width=6, gap=0.5)
     ink = drawing.ink.copy()
