@@ -92,8 +92,9 @@ REREAD_ALTERNATIVE = 0.1
 WIDE_GAP = 1.0
 """A horizontal gap wider than this many symbol heights separates two numbers (``1  2`` is not 12)."""
 
-_MULTIPLICATION_DOT = "×"
-"""What a dot floating at mid-height may mean instead of a decimal point (offered as an alternative)."""
+_GEOMETRIC_RUNNER_UP = {"×": "."}
+"""What a symbol the geometry is unsure of may be instead: a dot at mid-height read as a multiplication
+dot may be a decimal point written high (offered as an alternative)."""
 
 
 @dataclass(frozen=True)
@@ -409,8 +410,8 @@ class _Drawing:
             gap_before = seg.gap_before is not None and seg.gap_before > wide_gap
             if seg.kind != "glyph":
                 alternatives = []
-                if seg.kind == "." and seg.confidence < 1.0:
-                    alternatives = [(_MULTIPLICATION_DOT, 1.0 - seg.confidence)]
+                if seg.confidence < 1.0 and seg.kind in _GEOMETRIC_RUNNER_UP:
+                    alternatives = [(_GEOMETRIC_RUNNER_UP[seg.kind], 1.0 - seg.confidence)]
                 add(seg.kind, seg.confidence, seg.box, "geometry", alternatives, normalize_to_mnist(seg.ink),
                     gap_before)
                 continue

@@ -65,6 +65,9 @@ piece of a neighbour: the start of a ``7``'s stroke, the top bar of a ``5`` draw
 COMMA_SIZE = 0.45
 """Largest extent of a decimal comma, as a fraction of the line's height (see :func:`_is_comma`)."""
 
+COLON_GAP = (0.1, 0.8)
+"""Least and most space between the two dots of a ``:``, in symbol heights."""
+
 ATTACH_REACH = 0.6
 """Farthest a top-band dot or bar is attached to a neighbouring symbol, in symbol heights (box to box)."""
 
@@ -112,10 +115,11 @@ class Segment:
     origin : tuple of int
         ``(x, y)`` of ``ink[0, 0]`` in the working image.
     kind : str
-        ``"glyph"`` (to be classified), or ``"="``, ``"÷"``, ``"."`` decided by geometry.
+        ``"glyph"`` (to be classified), or ``"="``, ``"÷"`` (also written ``:``), ``"."`` (also written
+        ``,``) or ``"×"`` (a dot at mid-height) decided by geometry.
     confidence : float
         How sure the geometry is of ``kind``; 1.0 for glyphs (the classifier decides those). A dot that
-        floats at mid-height is still a ``.`` but only at 0.5: it may be a multiplication dot.
+        floats at mid-height is a ``×`` only at 0.5: it may be a decimal point written high.
     gap_before : float or None
         Horizontal gap in working pixels from the previous segment's right edge to this one's left edge
         (negative when they overlap); ``None`` for the first segment.
@@ -474,6 +478,9 @@ def _group(parts, labels, stroke_width, symbol_height, band):
         for d in dots:
             parent[find(d)] = find(bar)
             taken.add(d)
+    for upper, lower in _colons(parts, taken, symbol_height, band):
+        parent[find(upper)] = find(lower)
+        taken.update((upper, lower))
 
     for piece, owner in _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band):
         parent[find(piece)] = find(owner)
@@ -525,6 +532,30 @@ def _division_signs(parts, strokes, find):
             taken.update(pair)
             signs.append((members[0], pair))
     return signs
+
+
+def _colons(parts, taken, symbol_height, band):
+    """Pairs of dots one above the other, about the middle of the line: ``(upper, lower)`` indices.
+
+    ``:`` is how much of Europe writes division. Left apart, the upper dot joined the nearest digit as a
+    piece of it and the lower one became a decimal point: ``8:2`` was calculated as 8.2.
+    """
+    dots = sorted((i for i, p in enumerate(parts) if p.shape == "dot" and i not in taken),
+                  key=lambda i: parts[i].cy)
+    middle = None if band is None else (band[0] + band[1]) / 2
+    pairs, used = [], set()
+    for position, a in enumerate(dots):
+        for b in dots[position + 1:]:
+            if a in used or b in used:
+                continue
+            upper, lower = parts[a], parts[b]
+            gap = lower.y0 - upper.y1
+            aligned = abs(upper.cx - lower.cx) <= max(upper.width, lower.width, upper.height, lower.height)
+            around = middle is None or upper.cy < middle < lower.cy
+            if aligned and around and COLON_GAP[0] * symbol_height <= gap <= COLON_GAP[1] * symbol_height:
+                pairs.append((a, b))
+                used.update((a, b))
+    return pairs
 
 
 def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band):
@@ -614,8 +645,10 @@ def _kind(members, parts, band):
         if band is None or band[1] <= band[0]:
             return ".", 1.0
         position = (dot.cy - band[0]) / (band[1] - band[0])
-        return ".", 1.0 if position >= BASELINE else 0.5
-    if shapes == ["bar", "dot", "dot"]:
+        # A decimal point sits on the baseline; a dot floating higher is a multiplication dot (3·4), or a
+        # decimal point written high: the geometry is unsure, and offers the other reading.
+        return (".", 1.0) if position >= BASELINE else ("×", 0.5)
+    if shapes == ["bar", "dot", "dot"] or shapes == ["dot", "dot"]:
         return "÷", 1.0
     if shapes == ["bar", "bar"]:
         a, b = (parts[i] for i in members)

@@ -7,8 +7,10 @@ Two kinds of symbol exist:
 
 * CNN classes (``CLASSES``): what the classifier is trained to tell apart.
 * Geometric symbols (``GEOMETRIC``): ``=``, ``÷`` and the decimal point ``.`` are recognised from how the
-  pieces of ink are grouped and placed (two stacked bars, a bar between two dots, a small blob on the
-  baseline or a decimal comma hanging from it), because their meaning lives in layout that a 28×28 crop normalised to a fixed size destroys.
+  pieces of ink are grouped and placed (two stacked bars, a bar between two dots or two dots alone, a small
+  blob on the baseline or a comma hanging from it), because their meaning lives in layout that a 28×28 crop
+  normalised to a fixed size destroys. A dot at mid-height is read the same way as the multiplication dot,
+  ``×``.
 """
 
 CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "-", "×", "/", "(", ")")

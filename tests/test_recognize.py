@@ -329,6 +329,14 @@ def test_a_decimal_comma_is_read_as_the_decimal_point(model_classify, names, exp
     assert (result.expression, result.value) == (expression, value)
 
 
+def test_division_written_as_a_colon_and_multiplication_as_a_dot(model_classify):
+    result = recognize(draw(["1", "2", ":", "4", "+", "3", "·", "2"], line_height=80, pen_width=7).grey(),
+                       model_classify)
+    assert (result.expression, result.value) == ("12/4+3*2", "9")   # was 12.4+3.2 = 78/5
+    dot = result.symbols[-2]
+    assert (dot.char, dot.source, dot.alternatives) == ("×", "geometry", ((".", 0.5),))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("line_height, pen_width", [(80, 8), (36, 3)])
 def test_drawn_digits_are_read_by_the_model(model_classify, line_height, pen_width):

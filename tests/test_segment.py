@@ -87,14 +87,20 @@ def test_a_decimal_comma_is_a_decimal_point_and_a_short_tick_up_the_line_is_not(
     assert _kinds(segment(ink)) == ["glyph", "glyph", "glyph"]
 
 
-def test_a_dot_at_mid_height_is_a_doubtful_decimal_point():
+def test_a_dot_at_mid_height_is_a_multiplication_dot_in_doubt():
     drawing = draw(["3", "2"], line_height=60, pen_width=6, gap=0.5)
     ink = drawing.ink.copy()
     middle_x = (drawing.boxes[0][2] + drawing.boxes[1][0]) / 2
     draw_polyline(ink, [(middle_x, 90)], 6)  # the line runs from y = 60 to 120
     result = segment(ink)
-    assert _kinds(result) == ["glyph", ".", "glyph"]
+    assert _kinds(result) == ["glyph", "×", "glyph"]
     assert result.segments[1].confidence == 0.5
+
+
+def test_two_dots_one_above_the_other_are_a_division_sign():
+    result = segment(draw(["8", ":", "2", ".", "5"], line_height=60, pen_width=6).ink)
+    assert _kinds(result) == ["glyph", "÷", "glyph", ".", "glyph"]
+    assert result.segments[1].n_components == 2 and result.segments[1].confidence == 1.0
 
 
 def test_a_bar_with_one_dot_is_not_a_division_sign():
