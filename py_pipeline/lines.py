@@ -43,7 +43,7 @@ def text_lines(mask):
     tops = [start for start, stop in bands if stop - start >= LINE_FRACTION * tallest]
     # Marks above the first line belong to it; every other mark to the line above it.
     tops[0] = bands[0][0]
-    bottoms = [stop for stop in _last_stop_before(bands, tops[1:])] + [bands[-1][1]]
+    bottoms = list(_last_stop_before(bands, tops[1:])) + [bands[-1][1]]
     boxes = []
     for top, bottom in zip(tops, bottoms):
         cols = np.flatnonzero(mask[top:bottom].any(axis=0))
