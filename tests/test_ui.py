@@ -410,6 +410,26 @@ def test_the_answer_is_written_after_the_expression_on_the_surface(open_page):
     assert page.errors == []
 
 
+def test_any_symbol_can_be_picked_when_the_guesses_miss_it(open_page):
+    """A steep / read as 1 at 100% has no / among the classifier's guesses: the keypad has it."""
+    page = open_page(fake={"chars": ["9", "1", "3"]})
+    for x in (0.2, 0.3, 0.4):
+        draw(page, [(x, 0.3), (x + 0.03, 0.6)])
+    page.wait_for_selector("#expression .symbol >> nth=2")
+    page.locator("#expression .symbol").nth(1).click()
+    page.locator("#alternatives").wait_for(state="visible")
+    listed = page.locator("#alternatives .alternative .alternative-char").all_inner_texts()
+    keys = page.locator("#alternatives .keypad .key").all_inner_texts()
+    assert sorted(listed) == ["1", "2", "7"]                           # the guesses, with their shares
+    assert len(keys) == 18 - 3 and not set(keys) & set(listed)        # every other symbol, once
+    assert {"0", "/", "(", ")", ".", "=", "×", "−"} <= set(keys)
+    page.locator("#alternatives .key", has_text="/").click()
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")
+    sent = calls(page, "evaluate")[0]["args"]["symbols"]
+    assert [s["char"] for s in sent] == ["9", "/", "3"]
+    assert page.errors == []
+
+
 def test_the_steps_say_when_a_tilted_line_was_turned_level(open_page):
     page = open_page(fake={"chars": ["1", "2"], "tilt_deg": -6.5})
     for x in (0.3, 0.5):

@@ -18,6 +18,8 @@ const SPOKEN = {
   '(': 'open bracket', ')': 'close bracket', '.': 'point',
 };
 const OPERATORS = new Set(['+', '-', '*', '×', '/', '÷', '=']);
+/** Every symbol a reading can be corrected to (the symbols the pipeline knows, in display form). */
+const KEYPAD = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-', '×', '/', '(', ')', '.', '='];
 const POPOVER = typeof HTMLElement.prototype.showPopover === 'function';
 
 const $ = (id) => document.getElementById(id);
@@ -491,11 +493,20 @@ function openAlternatives(index, anchor) {
     `Symbol ${index + 1}: read as ${displayChar(symbol.char)} (${percent(symbol.confidence)})`;
   ui.alternativesList.replaceChildren();
   const options = candidates(symbol);
-  for (const {char, confidence} of options) {
+  const pick = (char, className) => {
     const button = document.createElement('button');
     button.type = 'button';
-    button.className = 'alternative';
+    button.className = className;
     button.setAttribute('aria-pressed', String(char === chosen));
+    button.addEventListener('click', () => {
+      state.refocus = {container: anchor.closest('#expression, #steps') ?? ui.expression, index};
+      closeAlternatives();
+      pickAlternative(index, char);
+    });
+    return button;
+  };
+  for (const {char, confidence} of options) {
+    const button = pick(char, 'alternative');
     button.setAttribute('aria-label', `${SPOKEN[char] ?? char}, ${percent(confidence)}`);
     const glyph = document.createElement('span');
     glyph.className = 'alternative-char';
@@ -504,11 +515,6 @@ function openAlternatives(index, anchor) {
     share.className = 'muted';
     share.textContent = percent(confidence);
     button.append(glyph, share);
-    button.addEventListener('click', () => {
-      state.refocus = {container: anchor.closest('#expression, #steps') ?? ui.expression, index};
-      closeAlternatives();
-      pickAlternative(index, char);
-    });
     ui.alternativesList.append(button);
   }
   if (options.length < 2) {
@@ -517,6 +523,20 @@ function openAlternatives(index, anchor) {
     note.textContent = 'No other readings for this symbol.';
     ui.alternativesList.append(note);
   }
+  // The classifier's own guesses miss the right symbol when it is sure and wrong (a steep / read as 1
+  // at 100%), so every other symbol is one tap away too.
+  const keypad = document.createElement('div');
+  keypad.className = 'keypad';
+  keypad.setAttribute('role', 'group');
+  keypad.setAttribute('aria-label', 'Any other symbol');
+  const listed = new Set(options.map(({char}) => char));
+  for (const char of KEYPAD.filter((c) => !listed.has(c))) {
+    const key = pick(char, 'key');
+    key.textContent = displayChar(char);
+    key.setAttribute('aria-label', SPOKEN[char] ?? char);
+    keypad.append(key);
+  }
+  ui.alternativesList.append(keypad);
   state.alternativesAnchor = anchor;
   if (POPOVER) ui.alternatives.showPopover();
   else ui.alternatives.hidden = false;
