@@ -18,6 +18,8 @@ drawing of two lines is meaningless, and turning by it can close the gap between
 
 import numpy as np
 
+from py_pipeline.segment import true_runs
+
 LINE_FRACTION = 0.35
 """A band of ink at least this fraction of the tallest band's height is a line of its own. A ``-`` or the
 bars of an ``=`` are a fraction of a digit's height; a second line written smaller than the first is still
@@ -34,11 +36,9 @@ def text_lines(mask):
     box holds the line's ink and the short marks between it and the next line.
     """
     mask = np.asarray(mask, dtype=bool)
-    inked = mask.any(axis=1)
-    if not inked.any():
+    bands = true_runs(mask.any(axis=1))  # [start, stop) of each run of inked rows
+    if not bands:
         return []
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
-    bands = list(zip(edges[0::2], edges[1::2]))  # [start, stop) of each run of inked rows
     tallest = max(stop - start for start, stop in bands)
     tops = [start for start, stop in bands if stop - start >= LINE_FRACTION * tallest]
     # Marks above the first line belong to it; every other mark to the line above it.

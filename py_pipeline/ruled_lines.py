@@ -38,7 +38,7 @@ from functools import cached_property
 import numpy as np
 from scipy.ndimage import label, maximum_filter1d, uniform_filter1d
 
-from py_pipeline.segment import HYSTERESIS_LOW, otsu_threshold
+from py_pipeline.segment import HYSTERESIS_LOW, otsu_threshold, true_runs
 
 MAX_SKEW_DEG = 6.0
 """How far a rule may be turned from the horizontal (or the vertical): a hand-held photo of a sheet."""
@@ -174,7 +174,7 @@ class _Rules:
         inside = within.sum(axis=1)
         spans = (band.sum(axis=1) >= MIN_SPAN * inside) & (inside > 0)
         rules.rows = np.zeros(len(spans), dtype=bool)
-        for start, stop in _runs(spans):
+        for start, stop in true_runs(spans):
             thickness = max(1, stop - start - 2)  # the band added a row on each side
             if inside[start:stop].max() >= MIN_LENGTH_TO_THICKNESS * thickness:  # else writing: too thick
                 rules.rows[start:stop] = True
@@ -209,7 +209,7 @@ class _Rules:
             return np.zeros(self.shape, dtype=bool)
         occupied = self.occupancy(mask)
         crossing = np.zeros(occupied.shape, dtype=bool)
-        for start, stop in _runs(self.rows):
+        for start, stop in true_runs(self.rows):
             above = _widen(occupied[max(0, start - CROSSING_REACH):start].any(axis=0), axis=0)
             below = _widen(occupied[stop:stop + CROSSING_REACH].any(axis=0), axis=0)
             crossing[start:stop] = above & below
@@ -250,9 +250,3 @@ def _faint_lines(ink, axis):
 def _widen(flags, axis):
     """A bool array with each True spread to its two neighbours along ``axis``."""
     return maximum_filter1d(flags, 3, axis=axis, mode="constant")
-
-
-def _runs(flags):
-    """``(start, stop)`` of every run of True in a 1-D bool array."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], flags.astype(np.int8), [0]))))
-    return list(zip(edges[::2], edges[1::2]))

@@ -242,6 +242,12 @@ def _hysteresis_labels(ink):
     return _keep_labels(labels, count, keep)
 
 
+def true_runs(flags):
+    """``(start, stop)`` of every run of True in a 1-D bool array: the bands of rows or columns with ink."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], np.asarray(flags).astype(np.int8), [0]))))
+    return list(zip(edges[::2], edges[1::2]))
+
+
 def otsu_threshold(ink):
     """Otsu's threshold of ink in [0, 1], from a 256-level histogram counted with ``bincount``.
 
