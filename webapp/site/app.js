@@ -429,7 +429,7 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   const line = valueLine(evaluation);
   const boxes = (recognition.symbols ?? []).map((symbol) => symbol.box).filter(Boolean);
   if (evaluation.error || !line || !boxes.length) return;
-  const [x0, y0, x1, y1] = [0, 1, 2, 3].map((k) => (k < 2 ? Math.min : Math.max)(...boxes.map((b) => b[k])) / scale);
+  const [y0, x1, y1] = [1, 2, 3].map((k) => (k < 2 ? Math.min : Math.max)(...boxes.map((b) => b[k])) / scale);
   const [, value] = line.parts.find(([part]) => part === 'exact' || part === 'truth');
   const answer = document.createElement('p');
   answer.className = `inline-answer ${line.kind}`;
@@ -446,10 +446,17 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   let top = (y0 + y1) / 2 - height / 2;
   if (left + width > surface.width - gap) {
     left = Math.max(gap, Math.min(x1, surface.width - gap) - width);
-    top = y1 + gap + height <= surface.height ? y1 + gap : y0 - gap - height;
+    top = underOrOver(y0, y1, height, gap, surface.height);
   }
   answer.style.left = `${left}px`;
   answer.style.top = `${Math.max(0, top)}px`;
+}
+
+/** The top of something `height` tall placed `gap` under the rows y0..y1, or over them if it would leave
+ * the surface there. */
+function underOrOver(y0, y1, height, gap, surfaceHeight) {
+  const below = y1 + gap;
+  return below + height <= surfaceHeight - gap ? below : Math.max(gap, y0 - height - gap);
 }
 
 /** The error message under its box (above it near the bottom), centred on it but kept inside the surface. */
@@ -458,10 +465,8 @@ function placeLabel(label, [x0, y0, x1, y1]) {
   const {width, height} = label.getBoundingClientRect();
   const gap = 10;
   const left = Math.min(Math.max(gap, (x0 + x1) / 2 - width / 2), surface.width - width - gap);
-  const below = y1 + gap;
-  const top = below + height <= surface.height - gap ? below : Math.max(gap, y0 - height - gap);
   label.style.left = `${Math.max(0, left)}px`;
-  label.style.top = `${top}px`;
+  label.style.top = `${underOrOver(y0, y1, height, gap, surface.height)}px`;
 }
 
 /** A box given in recognizer-image pixels, placed over the surface in CSS pixels (image px / export scale). */
