@@ -20,16 +20,18 @@ Rendering (:meth:`Value.to_dict`):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 from py_pipeline.errors import EvaluationError
-from py_pipeline.expression import Binary, Equation, Number, Unary, fold, leftmost_symbol
+from py_pipeline.expression import POWER, Binary, Equation, Number, Unary, fold, leftmost_symbol
 
 MAX_DIGITS = 4000
 """Most decimal digits a number (numerator plus denominator) may have. Below CPython's 4300-digit limit on
 ``int``/``str`` conversion, so every value can be written out, and small enough that each step takes
-microseconds. With only + - × ÷ sizes grow additively, so honest handwriting never gets near it."""
+microseconds. With only + - × ÷ sizes grow additively, so honest handwriting never gets near it; a power
+multiplies them, so its size is estimated before it is computed (``9^9^9`` is refused, not attempted)."""
 
 EXACT_DECIMAL_PLACES = 30
 """Most places an exact decimal may have; ``1/2**31`` has 31, so it is shown rounded instead."""
@@ -45,7 +47,9 @@ _LONG_OPERAND = 40
 
 _MINUS = "\u2212"
 _STEP_OPERATORS = {"+": "+", "-": _MINUS, "*": "×", "/": "÷"}
-_SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_SUPERSCRIPTS = str.maketrans("0123456789-" + _MINUS, "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+_SUPERSCRIPT_LENGTH = 6
+"""Longest exponent a step writes raised (``2¹⁰``); a longer one is written ``^(…)``."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,8 @@ def _apply(node, left, right, log):
         result = left - right
     elif node.op == "*":
         result = left * right
+    elif node.op == POWER:
+        result = _power(node, left, right)
     elif right == 0:
         if isinstance(node.right, Number):
             raise EvaluationError(f"division by zero: cannot divide by {node.right.literal}", node.symbol)
@@ -187,10 +193,40 @@ def _apply(node, left, right, log):
         result = left / right
     where = node.symbol if node.symbol is not None else leftmost_symbol(node.right)
     result = _bounded(result, where)
-    if log is not None:
+    if log is not None and node.op == POWER:
+        base = _operand(left, first=False)  # (−2)², not −2², which would be −(2²)
+        exponent = _short(right)
+        raised = exponent.translate(_SUPERSCRIPTS) if len(exponent) <= _SUPERSCRIPT_LENGTH else f"^({exponent})"
+        log.record(f"{base}{raised} = {_short(result)}")
+    elif log is not None:
         shown = _STEP_OPERATORS[node.op]
         log.record(f"{_operand(left, first=True)}{shown}{_operand(right, first=False)} = {_short(result)}")
     return result
+
+
+def _power(node, base, exponent):
+    """``base ** exponent`` for a whole exponent, refused before it is computed when it would be too large.
+
+    A fractional exponent has no exact value in general (``2^0.5``), so it is an error rather than a float.
+    The size of a power is its exponent times the size of its base, known before computing it; only 0, 1
+    and −1 stay small whatever the exponent.
+    """
+    if exponent.denominator != 1:
+        raise EvaluationError(
+            f"the exponent {_short(exponent)} is not a whole number: Inkcalc calculates exactly, and "
+            f"{_short(base)} to that power has no exact value", node.symbol)
+    if base == 0 and exponent < 0:
+        raise EvaluationError(f"division by zero: 0 to the power {_short(exponent)} is 1 ÷ 0", node.symbol)
+    if base in (0, 1):
+        return base if exponent != 0 else Fraction(1)
+    if base == -1:
+        return Fraction(-1 if exponent.numerator % 2 else 1)
+    digits = abs(exponent.numerator) * (math.log10(abs(base.numerator)) + math.log10(base.denominator))
+    if digits > MAX_DIGITS:
+        raise EvaluationError(
+            f"the numbers get too large to calculate exactly: {_short(base)} to the power {_short(exponent)} "
+            f"has more than {MAX_DIGITS} digits", node.symbol)
+    return base ** exponent.numerator
 
 
 def _bounded(number, symbol_index):

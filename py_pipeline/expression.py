@@ -7,7 +7,9 @@ Standard library only, so it loads in a bare Pyodide. Three steps, each usable o
 * :func:`parse` is a recursive-descent parser: ``*`` and ``/`` bind tighter than ``+`` and ``-``, all four
   are left-associative, ``-`` may also be a sign (``--3``, ``2*-3``), and a parenthesis next to a factor
   multiplies (``2(3+4)``, ``(1+2)(3+4)``, ``(2)3``). Implicit multiplication has the same precedence as
-  ``*``, so ``8/2(4)`` is ``(8/2)*4``. A trailing ``=`` asks for the value; ``a=b`` is an equation to check.
+  ``*``, so ``8/2(4)`` is ``(8/2)*4``. A power (``^``, or digits written raised: see :class:`Symbol`) binds
+  tightest and to the right, as on paper: ``-2^2`` is ``-(2^2)``, ``2^3^2`` is ``2^(3^2)``, and its exponent
+  may have a sign (``2^-1``). A trailing ``=`` asks for the value; ``a=b`` is an equation to check.
 * :func:`parse_text` does both for a plain string, for tests, the CLI and the web app.
 
 Every problem is an :class:`~py_pipeline.errors.ExpressionError` whose ``symbol_index`` is the ``index`` of
@@ -31,10 +33,14 @@ MAX_NESTING = 100
 """Most parentheses and minus signs that may enclose one another. Each parenthesis costs the parser two stack
 frames, so the deepest allowed input needs about 200: well inside the recursion limit Pyodide sets."""
 
-_KIND_OF_CHAR = {"+": "op", "-": "op", "*": "op", "/": "op", "(": "lparen", ")": "rparen", "=": "equals"}
+_KIND_OF_CHAR = {"+": "op", "-": "op", "*": "op", "/": "op", "^": "op", "(": "lparen", ")": "rparen",
+                 "=": "equals"}
+
+POWER = "^"
+"""The power operator in expression text; a drawing writes it by raising the exponent (:class:`Symbol`)."""
 
 # Binding strength, used to render a tree back to text with only the parentheses it needs.
-_EQUATION, _SUM, _PRODUCT, _SIGN, _ATOM = range(5)
+_EQUATION, _SUM, _PRODUCT, _SIGN, _POWER, _ATOM = range(6)
 
 
 @dataclass(frozen=True)
@@ -43,11 +49,15 @@ class Symbol:
 
     ``gap_before`` is True when segmentation saw an unusually wide space before this symbol; it splits a
     number, so digits ``1 2`` drawn far apart are two numbers (and then an error: an operator is missing).
+
+    ``raised`` is True for a symbol written small and high after a number or ``)``: an exponent, the way
+    ``2³`` is written by hand, where no ``^`` is drawn. A run of raised symbols reads as ``^`` and the run.
     """
 
     char: str
     index: int
     gap_before: bool = False
+    raised: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,7 +115,10 @@ class Unary(_Node):
 
 @dataclass(frozen=True)
 class Binary(_Node):
-    """``left op right`` with op one of ``+ - * /``; ``symbol`` is the operator's index, None when implicit."""
+    """``left op right`` with op one of ``+ - * / ^``; ``symbol`` is the operator's index, None when implicit.
+
+    A power written raised has no operator symbol of its own: its ``symbol`` is the exponent's first one.
+    """
 
     op: str
     left: _Node
@@ -187,13 +200,19 @@ def _render(node, children):
         return f"{left[0]}={right[0]}", _EQUATION
     if node.implicit:
         return wrapped(left, left[1] < _PRODUCT) + f"({right[0]})", _PRODUCT
+    if node.op == POWER:
+        # Right-associative, and tighter than a sign: (-2)^2 and (2^3)^2 need them, 2^-1 and 2^3^2 do not.
+        return wrapped(left, left[1] <= _POWER) + POWER + wrapped(right, right[1] < _SIGN), _POWER
     binding = _PRODUCT if node.op in ("*", "/") else _SUM
     # Left-associative: an equally binding right operand needs parentheses, a left one does not.
     return wrapped(left, left[1] < binding) + node.op + wrapped(right, right[1] <= binding), binding
 
 
 def symbols_from_text(text):
-    """Symbols of a plain string: whitespace marks a gap before the next character, indices skip whitespace."""
+    """Symbols of a plain string: whitespace marks a gap before the next character, indices skip whitespace.
+
+    A power is written ``^`` here (``2^3``); it is a symbol of its own, unlike a raised exponent in a drawing.
+    """
     symbols = []
     gap = False
     for char in text:
@@ -205,12 +224,28 @@ def symbols_from_text(text):
     return symbols
 
 
+def expression_text(symbols):
+    """ASCII text of symbols in reading order, with ``^`` in front of each run of raised ones: ``2^3+1``.
+
+    The text parses back (:func:`parse_text`) to the same tree as the symbols themselves.
+    """
+    text, raised = [], False
+    for symbol in map(_as_symbol, symbols):
+        if symbol.raised and not raised:
+            text.append(POWER)
+        raised = symbol.raised
+        text.append(to_ascii(symbol.char))
+    return "".join(text)
+
+
 def _as_symbol(item):
-    """Accept a :class:`Symbol`, any object with ``char``/``index`` (and maybe ``gap_before``), or a tuple."""
+    """Accept a :class:`Symbol`, any object with ``char``/``index`` (and maybe ``gap_before``, ``raised``), or
+    a tuple."""
     if isinstance(item, Symbol):
         return item
     if hasattr(item, "char"):
-        return Symbol(item.char, item.index, bool(getattr(item, "gap_before", False)))
+        return Symbol(item.char, item.index, bool(getattr(item, "gap_before", False)),
+                      bool(getattr(item, "raised", False)))
     return Symbol(*item)
 
 
@@ -219,14 +254,16 @@ def tokenize(symbols):
 
     Parameters
     ----------
-    symbols : sequence of Symbol, ``(char, index)`` or ``(char, index, gap_before)``
-        In reading order. ``char`` is one of ``0-9 + - * / ( ) . =`` or the display forms ``×`` ``÷``.
+    symbols : sequence of Symbol, ``(char, index)``, ``(char, index, gap_before)`` or with ``raised`` too
+        In reading order. ``char`` is one of ``0-9 + - * / ^ ( ) . =`` or the display forms ``×`` ``÷``.
 
     Returns
     -------
     tokens : list of Token
         Digits written together (no gap) with at most one decimal point become one ``number`` token:
-        ``12``, ``3.5``, ``.5`` and ``5.`` are numbers, ``1.2.3`` and a lone ``.`` are errors.
+        ``12``, ``3.5``, ``.5`` and ``5.`` are numbers, ``1.2.3`` and a lone ``.`` are errors. Where raised
+        symbols begin, a ``^`` token (pointing at the first of them) comes first; where they end, so does
+        the number: ``2³4`` is ``2^3`` and ``4``.
     """
     symbols = list(symbols)
     if len(symbols) > MAX_SYMBOLS:
@@ -234,12 +271,16 @@ def tokenize(symbols):
             f"too many symbols: {len(symbols)}; one expression may have at most {MAX_SYMBOLS}")
     tokens = []
     number = []  # (char, index) of the number being read
+    raised = False  # whether the symbols being read are an exponent written raised
     for symbol in map(_as_symbol, symbols):
         char = to_ascii(symbol.char)
         is_numeric = char in DIGITS or char == "."
-        if number and (symbol.gap_before or not is_numeric):
+        if number and (symbol.gap_before or not is_numeric or symbol.raised != raised):
             tokens.append(_number_token(number))
             number = []
+        if symbol.raised and not raised:
+            tokens.append(Token("op", POWER, (symbol.index,)))
+        raised = symbol.raised
         if is_numeric:
             if char == "." and any(c == "." for c, _ in number):
                 written = "".join(c for c, _ in number)
@@ -251,7 +292,7 @@ def tokenize(symbols):
         else:
             raise ExpressionError(
                 f"{symbol.char!r} is not something Inkcalc can calculate with: "
-                "use digits, + - × ÷ / ( ) . and =", symbol.index)
+                "use digits, + - × ÷ / ( ) . = and raised exponents", symbol.index)
     if number:
         tokens.append(_number_token(number))
     return tokens
@@ -346,7 +387,7 @@ class _Parser:
                 raise ExpressionError(
                     f"missing operator between {self.previous().text} and {token.text}: "
                     "write +, -, × or ÷ between them", token.symbols[0])
-            elif token.kind == "op":  # + or -: the term is complete
+            elif token.kind == "op" and token.text != POWER:  # + or -: the term is complete
                 self.advance()
                 total = product if total is None else _joined(total, total_operator, product)
                 total_operator = token
@@ -356,20 +397,40 @@ class _Parser:
         return product if total is None else _joined(total, total_operator, product)
 
     def operand(self):
-        """Any number of minus signs, then a number or a parenthesised expression. ``+`` is not a sign."""
+        """Any number of minus signs, then a power: an atom, or atoms joined by ``^``, each exponent with signs
+        of its own. Built right to left in a loop, so a tower of powers costs no stack."""
+        signs = self.signs()
+        atoms = [self.atom(len(signs))]
+        powers = []  # (the ^ token, the exponent's signs), one per atom after the first
+        while (token := self.peek()) is not None and token.kind == "op" and token.text == POWER:
+            self.advance()
+            exponent_signs = self.signs()
+            powers.append((token, exponent_signs))
+            atoms.append(self.atom(len(exponent_signs)))
+        node = atoms[-1]
+        for base, (caret, exponent_signs) in zip(reversed(atoms[:-1]), reversed(powers)):
+            node = Binary(POWER, base, _signed(node, exponent_signs), caret.symbols[0])
+        return _signed(node, signs)
+
+    def signs(self):
+        """The minus signs in front of an operand. ``+`` is not a sign."""
         signs = []
         while (token := self.peek()) is not None and token.kind == "op" and token.text == "-":
             self.advance()
             signs.append(token)
             if self.nesting + len(signs) > MAX_NESTING:
                 raise _too_deep(token)
+        return signs
+
+    def atom(self, signs):
+        """A number or a parenthesised expression; ``signs`` in front of it count towards the nesting."""
         token = self.peek()
         if token is not None and token.kind == "number":
             self.advance()
-            node = Number(token.text, _literal_value(token.text), token.symbols)
-        elif token is not None and token.kind == "lparen":
+            return Number(token.text, _literal_value(token.text), token.symbols)
+        if token is not None and token.kind == "lparen":
             opening = self.advance()
-            self.nesting += len(signs) + 1
+            self.nesting += signs + 1
             if self.nesting > MAX_NESTING:
                 raise _too_deep(opening)
             node = self.expression()
@@ -377,12 +438,9 @@ class _Parser:
             if closing is None or closing.kind != "rparen":
                 raise _unclosed(opening, closing)
             self.advance()
-            self.nesting -= len(signs) + 1
-        else:
-            raise self._missing_operand(token)
-        for sign in reversed(signs):
-            node = Unary("-", node, sign.symbols[0])
-        return node
+            self.nesting -= signs + 1
+            return node
+        raise self._missing_operand(token)
 
     def _missing_operand(self, token):
         """The error for finding ``token`` (None at the end) where a number or '(' must be."""
@@ -407,6 +465,12 @@ class _Parser:
             return ExpressionError(f"the expression cannot start with '{_shown(token)}'{hint}", token.symbols[0])
         return ExpressionError(f"'{_shown(token)}' cannot follow '{_shown(before)}': remove one of them or "
                                "write a number between them", token.symbols[0])
+
+
+def _signed(node, signs):
+    for sign in reversed(signs):
+        node = Unary("-", node, sign.symbols[0])
+    return node
 
 
 def _joined(left, operator, right):

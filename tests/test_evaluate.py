@@ -59,6 +59,16 @@ def test_the_readme_example():
     ("1/3*3", "1", "1", True, "1"),
     ("0.1+0.2", "3/10", "0.3", True, "3/10 = 0.3"),
     ("2+3=", "5", "5", True, "5"),
+    ("2^10", "1024", "1024", True, "1024"),
+    ("-2^2", "-4", "-4", True, f"{MINUS}4"),
+    ("(-2)^3", "-8", "-8", True, f"{MINUS}8"),
+    ("2^-2", "1/4", "0.25", True, "1/4 = 0.25"),
+    ("(2/3)^-2", "9/4", "2.25", True, "9/4 = 2.25"),
+    ("0.1^3", "1/1000", "0.001", True, "1/1000 = 0.001"),
+    ("2^3^2", "512", "512", True, "512"),
+    ("7^0", "1", "1", True, "1"),
+    ("(-1)^(10^99+1)", "-1", "-1", True, f"{MINUS}1"),
+    ("0^(10^99)", "0", "0", True, "0"),
 ])
 def test_values_are_exact_and_written_canonically(text, value, decimal, exact, display):
     result = _value(text)
@@ -142,6 +152,7 @@ def test_equations_are_checked_exactly(text, truth, left, right, display):
     ("2(3/(1-1))", "the divisor 1-1 is 0", 3),
     ("1/0+1/0", "cannot divide by 0", 1),
     ("7=1/0", "cannot divide by 0", 3),
+    ("0^-1", "0 to the power −1", 1),
 ])
 def test_division_by_zero_points_at_the_first_failing_division(text, words, index):
     error = _error(text)
@@ -204,6 +215,27 @@ def test_largest_handwritable_numbers_finish_fast():
     assert result["value"] == str((10 ** 99 - 1) ** 5)
 
 
+@pytest.mark.parametrize("text, index", [("9^9^9", 1), ("2^20000", 1), ("10^4001", 2), ("(10^2000)^3", 9)])
+def test_powers_too_large_are_refused_before_they_are_computed(text, index):
+    start = time.perf_counter()
+    error = _error(text)
+    assert time.perf_counter() - start < 0.1
+    assert "too large" in error.message and error.symbol_index == index
+
+
+def test_a_fractional_exponent_is_an_error_not_an_approximation():
+    error = _error("2^0.5")
+    assert "0.5 is not a whole number" in error.message and error.symbol_index == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(min_value=-50, max_value=50, max_denominator=20).filter(lambda f: f != 0),
+       st.integers(-12, 12))
+def test_powers_match_python(base, exponent):
+    written = f"({base.numerator}/{base.denominator})^{exponent}".replace("--", "")
+    assert evaluate(parse_text(written)).number == base ** exponent
+
+
 def test_trees_deeper_than_any_recursion_limit_evaluate():
     node = Number("1", Fraction(1), (0,))
     for i in range(20_000):
@@ -232,6 +264,10 @@ def test_an_equation_inside_an_expression_is_refused():
     ("42", []),
     ("2+3=6", ["2+3 = 5", "5 ≠ 6: false"]),
     ("6=2*3", ["2×3 = 6", "6 = 6: true"]),
+    ("2^10-1", ["2¹⁰ = 1024", "1024−1 = 1023"]),
+    ("(-2)^2", ["(−2)² = 4"]),
+    ("2^-1", ["2⁻¹ = 0.5"]),
+    ("1^(10^99)", ["10⁹⁹ = 100000000000…(100 characters)", "1^(100000000000…(100 characters)) = 1"]),
 ])
 def test_steps_in_evaluation_order(text, expected):
     assert steps(parse_text(text)) == expected

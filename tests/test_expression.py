@@ -108,9 +108,44 @@ def test_literal_values_are_exact():
     ("2+3=", _bin("+", _num("2"), _num("3"))),
     ("2+3=5", {"op": "=", "left": _bin("+", _num("2"), _num("3")), "right": _num("5")}),
     ("(((7)))", _num("7")),
+    ("2^3", _bin("^", _num("2"), _num("3"))),
+    ("2^3^2", _bin("^", _num("2"), _bin("^", _num("3"), _num("2")))),
+    ("-2^2", {"op": "neg", "operand": _bin("^", _num("2"), _num("2"))}),
+    ("(-2)^2", _bin("^", {"op": "neg", "operand": _num("2")}, _num("2"))),
+    ("2^-1", _bin("^", _num("2"), {"op": "neg", "operand": _num("1")})),
+    ("2^-3^2", _bin("^", _num("2"), {"op": "neg", "operand": _bin("^", _num("3"), _num("2"))})),
+    ("2*3^2", _bin("*", _num("2"), _bin("^", _num("3"), _num("2")))),
+    ("2(3)^2", _bin("*", _num("2"), _bin("^", _num("3"), _num("2")), implicit=True)),
+    ("(1+2)^2", _bin("^", _bin("+", _num("1"), _num("2")), _num("2"))),
 ])
 def test_parses_to_the_expected_tree(text, tree):
     assert parse_text(text).to_dict() == tree
+
+
+def test_raised_digits_are_an_exponent_and_end_where_the_writing_comes_down():
+    # 2³+1, 2¹⁰, (1+2)², 2³4: what a drawing hands over, with no "^" symbol of its own.
+    def raised_symbols(chars, raised):
+        return [Symbol(char, i, False, i in raised) for i, char in enumerate(chars)]
+
+    tokens = tokenize(raised_symbols("23+1", {1}))
+    assert [(t.kind, t.text, t.symbols) for t in tokens] == [
+        ("number", "2", (0,)), ("op", "^", (1,)), ("number", "3", (1,)), ("op", "+", (2,)), ("number", "1", (3,))]
+    assert parse(tokens).to_dict() == _bin("+", _bin("^", _num("2"), _num("3")), _num("1"))
+    assert parse(tokenize(raised_symbols("210", {1, 2}))).to_dict() == _bin("^", _num("2"), _num("10"))
+    assert parse(tokenize(raised_symbols("(1+2)2", {5}))).text() == "(1+2)^2"
+    power = parse(tokenize(raised_symbols("23", {1})))
+    assert power.symbol == 1  # an error about the power points at its exponent
+    with pytest.raises(ExpressionError) as caught:
+        parse(tokenize(raised_symbols("234", {1})))
+    assert "missing operator between 3 and 4" in caught.value.message and caught.value.symbol_index == 2
+
+
+def test_objects_with_a_raised_attribute_are_read_as_written():
+    class Read:
+        def __init__(self, char, index, raised=False):
+            self.char, self.index, self.gap_before, self.raised = char, index, False, raised
+
+    assert parse(tokenize([Read("5", 0), Read("2", 1, raised=True)])).text() == "5^2"
 
 
 def test_nodes_keep_symbol_indices():
@@ -165,6 +200,10 @@ def test_nesting_up_to_the_bound_works_and_beyond_it_is_a_clear_error():
     ("2+=3", "'+' needs a number after it, not '='", 1),
     ("(1-)", "'-' needs a number after it, not ')'", 2),
     ("2=3)", "')' has no matching '('", 3),
+    ("2^", "ends with '^'", 1),
+    ("^2", "cannot start with '^'", 0),
+    ("2+^3", "'^' cannot follow '+'", 2),
+    ("2^^3", "'^' cannot follow '^'", 2),
 ])
 def test_syntax_errors_say_what_and_where(text, words, index):
     error = _error(text)
@@ -235,6 +274,7 @@ trees = st.recursive(
         children.map(lambda t: ("neg", t)),
         st.tuples(st.just("bin"), st.sampled_from("+-*/"), children, children),
         st.tuples(st.just("impl"), children, children),
+        st.tuples(st.just("pow"), children, children),
     ),
     max_leaves=10,
 )
@@ -248,6 +288,8 @@ def expected_dict(tree):
         return {"op": "neg", "operand": expected_dict(tree[1])}
     if tree[0] == "bin":
         return _bin(tree[1], expected_dict(tree[2]), expected_dict(tree[3]))
+    if tree[0] == "pow":
+        return _bin("^", expected_dict(tree[1]), expected_dict(tree[2]))
     return _bin("*", expected_dict(tree[1]), expected_dict(tree[2]), implicit=True)
 
 
@@ -261,6 +303,11 @@ def render_tokens(tree, rnd):
         tokens = ["-"] + _operand(tree[1], rnd)
     elif kind == "bin":
         tokens = ["("] + _operand(tree[2], rnd) + [tree[1]] + _operand(tree[3], rnd) + [")"]
+    elif kind == "pow":
+        # A base with a sign or a power in it needs parentheses (-2^2 is -(2^2), 2^3^2 is 2^(3^2)); an
+        # exponent with a sign does not (2^-1).
+        base_tokens = render_tokens(tree[1], rnd) if tree[1][0] == "num" else _wrapped(tree[1], rnd)
+        tokens = ["("] + base_tokens + ["^"] + _operand(tree[2], rnd) + [")"]
     else:
         left, right = tree[1], tree[2]
         if right[0] == "num" and rnd.random() < 0.4:
