@@ -27,13 +27,14 @@ import numpy as np
 from py_pipeline import views
 from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, UnreadableSymbolError
 from py_pipeline.evaluate import evaluate, steps
-from py_pipeline.expression import MAX_SYMBOLS, Symbol, parse, tokenize
+from py_pipeline.exponents import raised_symbols
+from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, tokenize
 from py_pipeline.image_input import to_ink
 from py_pipeline.lines import text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.segment import TANGLE_JUNCTIONS, count_junctions, segment, split_candidates
 from py_pipeline.straighten import straighten
-from py_pipeline.symbols import CLASSES, DIGITS, to_ascii
+from py_pipeline.symbols import CLASSES, DIGITS
 
 SPLIT_ACCEPT = 0.9
 """A glyph is cut only if the classifier reads it as one symbol with less than this probability, gives
@@ -103,7 +104,8 @@ class RecognizedSymbol:
 
     ``box`` is ``[x0, y0, x1, y1]`` in input-image pixels (end exclusive). ``source`` is ``"cnn"`` or
     ``"geometry"``. ``alternatives`` are the next most likely readings, best first, as ``(char, p)`` pairs.
-    ``index`` and ``gap_before`` are what :func:`py_pipeline.expression.tokenize` reads.
+    ``index``, ``gap_before`` and ``raised`` (written as an exponent: :mod:`py_pipeline.exponents`) are what
+    :func:`py_pipeline.expression.tokenize` reads.
     """
 
     char: str
@@ -113,11 +115,12 @@ class RecognizedSymbol:
     alternatives: tuple
     index: int
     gap_before: bool = False
+    raised: bool = False
 
     def to_dict(self):
         return {
             "char": self.char, "confidence": round(float(self.confidence), 6), "box": list(self.box),
-            "source": self.source, "gap_before": self.gap_before,
+            "source": self.source, "gap_before": self.gap_before, "raised": self.raised,
             "alternatives": [{"char": c, "confidence": round(float(p), 6)} for c, p in self.alternatives],
         }
 
@@ -129,7 +132,8 @@ class Recognition:
     Attributes
     ----------
     expression : str
-        ASCII text of the recognised symbols (``0-9 + - * / ( ) . =``), filled even when it does not parse.
+        ASCII text of the recognised symbols (``0-9 + - * / ( ) . =``, and ``^`` where an exponent is written
+        raised), filled even when it does not parse.
     value, decimal, display : str or None
         ``"7/2"``, ``"3.5"``, ``"7/2 = 3.5"`` (see :meth:`py_pipeline.evaluate.Value.to_dict`); ``"true"`` /
         ``"false"`` for an equation. None when there is an error.
@@ -353,7 +357,7 @@ class _Drawing:
         symbols, crops = self._symbols(top_k)
         self._lap("normalize", start)  # all but the geometric symbols' crops were made before classifying
         result.symbols = symbols
-        result.expression = "".join(to_ascii(s.char) for s in symbols)
+        result.expression = expression_text(symbols)
         result.crops = np.stack(crops) if crops else result.crops
 
         start = time.perf_counter()
@@ -366,12 +370,12 @@ class _Drawing:
                 result.tokens = [token.to_dict() for token in tokens]
                 tree = parse(tokens)
             except ExpressionError:
-                reread = _reread_to_parse(symbols)
+                reread = _reread_to_parse(symbols, self.line_boxes)
                 if reread is None:
                     raise
                 symbols, correction, tokens, tree = reread
                 result.symbols = symbols
-                result.expression = "".join(to_ascii(s.char) for s in symbols)
+                result.expression = expression_text(symbols)
                 result.tokens = [token.to_dict() for token in tokens]
                 result.corrections = [correction]
             result.tree = tree.to_dict()
@@ -398,8 +402,10 @@ class _Drawing:
         wide_gap = WIDE_GAP * segmentation.symbol_height
         glyph_position = {index: position for position, index in enumerate(self.glyphs)}
         symbols, crops = [], []
+        self.line_boxes = []  # on the levelled line, where "raised" means raised
 
         def add(char, confidence, box, source, alternatives, crop, gap_before):
+            self.line_boxes.append(box)
             box = self.ink_image.box_to_input(self.straight.box_to_original(box))  # the drawing's own pixels
             symbols.append(RecognizedSymbol(
                 char=char, confidence=float(confidence), box=box, source=source,
@@ -426,7 +432,7 @@ class _Drawing:
                 ranked = np.argsort(-row, kind="stable")[:top_k]
                 alternatives = [(CLASSES[c], float(row[c])) for c in ranked[1:]]
                 add(CLASSES[ranked[0]], row[ranked[0]], box, "cnn", alternatives, crop, gap_before and k == 0)
-        return symbols, crops
+        return _with_exponents(symbols, self.line_boxes), crops
 
     def _glyph_parts(self, position, seg):
         """``(crop, working box, probabilities)`` of the glyph, or of its parts when a cut is accepted."""
@@ -496,10 +502,16 @@ def _first_unreadable(symbols, tangles):
 
 def _tokens(symbols):
     """Tokens of recognised symbols (what :func:`~py_pipeline.expression.tokenize` reads of each)."""
-    return tokenize(Symbol(s.char, s.index, s.gap_before) for s in symbols)
+    return tokenize(Symbol(s.char, s.index, s.gap_before, s.raised) for s in symbols)
 
 
-def _reread_to_parse(symbols):
+def _with_exponents(symbols, line_boxes):
+    """``symbols`` with ``raised`` set on the exponents their readings and boxes show."""
+    raised = raised_symbols([s.char for s in symbols], line_boxes)
+    return [replace(s, raised=s.index in raised) for s in symbols]
+
+
+def _reread_to_parse(symbols, line_boxes):
     """Read one unsure symbol as its runner-up so that the expression parses, if that is likely enough.
 
     ``3-()`` cannot be what anyone meant, and when the classifier gave the ``(`` only 0.61 and a ``1`` 0.39,
@@ -515,7 +527,7 @@ def _reread_to_parse(symbols):
         others = tuple((c, q) for c, q in original.alternatives if c != char)
         changed = replace(original, char=char, confidence=p,
                           alternatives=((original.char, original.confidence),) + others)
-        candidate = symbols[:index] + [changed] + symbols[index + 1:]
+        candidate = _with_exponents(symbols[:index] + [changed] + symbols[index + 1:], line_boxes)
         try:
             tokens = _tokens(candidate)
             tree = parse(tokens)

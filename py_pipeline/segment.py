@@ -26,6 +26,8 @@ from skimage.filters import threshold_otsu
 from skimage.measure import label
 from skimage.morphology import skeletonize
 
+from py_pipeline.exponents import is_exponent
+
 HYSTERESIS_LOW = 0.5
 """Share of Otsu's threshold down to which hysteresis extends a stroke: faint joints stay attached."""
 
@@ -605,9 +607,25 @@ def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_h
         bar = parts[group[0]]
         if len(group) == 1 and bar.shape == "bar" and in_top_band(bar):
             owner = nearest_symbol(bar, exclude=root)
-            if owner is not None:
+            if owner is not None and not _exponent_sign(bar, [box for r, box in boxes.items() if r != root]):
                 pairs.append((group[0], owner))
     return pairs
+
+
+def _exponent_sign(bar, boxes):
+    """Whether a bar high on the line is the minus sign of an exponent (``10⁻³``), not a piece of a symbol.
+
+    The symbol right after the bar is an exponent of the one before it (:func:`py_pipeline.exponents.
+    is_exponent`: small, high), and the bar is level with it. A ``5``'s bar drawn apart lies over the
+    ``5``, not before it; the start of a ``7`` belongs to a full-height symbol.
+    """
+    before = [box for box in boxes if box[2] <= bar.x0]
+    after = [box for box in boxes if box[0] >= bar.x1]
+    if not before or not after:
+        return False
+    base = max(before, key=lambda box: box[2])
+    exponent = min(after, key=lambda box: box[0])
+    return is_exponent(exponent, base) and exponent[1] <= bar.cy <= exponent[3]
 
 
 def _touched_symbol(dot, parts, labels, symbol_height):

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from py_pipeline.exponents import raised_marks
+
 MIN_TILT_DEG = 2.0
 """A line closer to level than this is left as it is: the centres of level writing scatter by about a
 degree, and turning the ink resamples every stroke."""
@@ -95,9 +97,12 @@ def line_tilt(boxes):
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     if len(boxes) < MIN_SYMBOLS:
         return None
+    boxes = boxes[np.argsort(boxes[:, 0] + boxes[:, 2], kind="stable")]
     heights = boxes[:, 3] - boxes[:, 1]
     symbol_height = float(np.median(heights))
-    chosen = boxes[heights >= SYMBOL_HEIGHT_SHARE * symbol_height]
+    on_line = heights >= SYMBOL_HEIGHT_SHARE * symbol_height
+    on_line[sorted(raised_marks(boxes.tolist()))] = False
+    chosen = boxes[on_line]
     if len(chosen) < MIN_SYMBOLS:
         return None
     x = (chosen[:, 0] + chosen[:, 2]) / 2.0

@@ -11,6 +11,9 @@ Two kinds of symbol exist:
   blob on the baseline or a comma hanging from it), because their meaning lives in layout that a 28×28 crop
   normalised to a fixed size destroys. A dot at mid-height is read the same way as the multiplication dot,
   ``×``.
+
+Layout also makes the power: digits written small and high are an exponent (:mod:`py_pipeline.exponents`),
+a flag on the symbols rather than a symbol, since nothing of the ``^`` in the expression text is drawn.
 """
 
 CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "-", "×", "/", "(", ")")

@@ -94,7 +94,14 @@ class Drawing:
         return np.round(level).astype(np.uint8)
 
 
-def draw(names, *, line_height=60, pen_width=6, gap=0.25, margin=None, canvas=None, slant=0.0):
+EXPONENT_SCALE = 0.55
+"""Size of a symbol written as an exponent (``draw(raised=...)``), in line heights."""
+
+EXPONENT_BOTTOM = 0.45
+"""Where an exponent's lowest ink is, in line heights below the top of the line: about the middle."""
+
+
+def draw(names, *, line_height=60, pen_width=6, gap=0.25, margin=None, canvas=None, slant=0.0, raised=()):
     """Draw symbols left to right on one line.
 
     Parameters
@@ -114,6 +121,9 @@ def draw(names, *, line_height=60, pen_width=6, gap=0.25, margin=None, canvas=No
         ``(height, width)``: scale the line to fill this canvas (with a 10 % margin) instead.
     slant : float
         Horizontal shift of a symbol's top relative to its bottom, in line heights (handwriting leans).
+    raised : collection of int
+        Indices of symbols written as an exponent: :data:`EXPONENT_SCALE` of the line height, ending
+        :data:`EXPONENT_BOTTOM` below the line's top (``2³``).
 
     Returns
     -------
@@ -121,8 +131,9 @@ def draw(names, *, line_height=60, pen_width=6, gap=0.25, margin=None, canvas=No
     """
     gaps = [gap] * max(len(names) - 1, 0) if np.isscalar(gap) else list(gap)
     cells, x = [], 0.0
+    scales = [EXPONENT_SCALE if i in raised else 1.0 for i in range(len(names))]
     for i, name in enumerate(names):
-        cell_width = SYMBOLS[name][0]
+        cell_width = SYMBOLS[name][0] * scales[i]
         cells.append((x, cell_width))
         x += cell_width + (gaps[i] if i < len(gaps) else 0.0)
     total_width = x
@@ -140,10 +151,12 @@ def draw(names, *, line_height=60, pen_width=6, gap=0.25, margin=None, canvas=No
 
     ink = np.zeros((height, width), dtype=np.float32)
     boxes, pieces = [], []
-    for name, (cell_x, cell_width) in zip(names, cells):
+    for name, (cell_x, cell_width), scale in zip(names, cells, scales):
         own = np.zeros_like(ink)
+        lift = EXPONENT_BOTTOM - scale if scale != 1.0 else 0.0  # the symbol's top, in line heights
         for stroke in SYMBOLS[name][1]:
-            points = [(left + (cell_x + u * cell_width + slant * (1 - v)) * line_height, top + v * line_height)
+            points = [(left + (cell_x + u * cell_width + slant * (1 - v) * scale) * line_height,
+                       top + (lift + v * scale) * line_height)
                       for u, v in stroke]
             draw_polyline(own, points, pen_width)
         rows = np.flatnonzero((own >= 0.5).any(axis=1))

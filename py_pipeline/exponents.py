@@ -1,0 +1,80 @@
+"""Exponents written by hand: digits small and high after a number or ``)``, as in ``2³`` or ``(1+2)²``.
+
+Nobody draws a ``^``: a power is written by raising the exponent, and only its place says so. Read as plain
+digits, ``2³`` would be the number 23 — a confident wrong answer. So after classification, the symbols'
+boxes on the levelled line are compared with the symbol the run follows (its *base*): an exponent is
+markedly smaller and sits in the base's upper part. Standard library only.
+
+Digits of one line differ in size, and a hand's baseline wanders, so both tests are relative to the base and
+generous in the other direction: a digit written 20% smaller on the line, or one dipping below it, is still
+a digit of the same number. Composed benchmark drawings (digits 0.85–1.05 of the line height, baseline
+jitter 0.04) must never be read as powers; ``tests/test_exponents.py`` draws both kinds.
+"""
+
+from py_pipeline.symbols import DIGITS
+
+EXPONENT_HEIGHT = 0.8
+"""An exponent's digits are at most this fraction of the base's height."""
+
+EXPONENT_BOTTOM = 0.65
+"""An exponent's digits end (their lowest ink) at most this fraction of the base's height below its top:
+well above the line the base sits on. Handwritten exponents end near the base's middle."""
+
+_BASES = DIGITS | {")"}
+
+
+def raised_symbols(chars, boxes):
+    """Indices of the symbols written as exponents.
+
+    Parameters
+    ----------
+    chars : sequence of str
+        Each symbol's reading, in reading order.
+    boxes : sequence of ``[x0, y0, x1, y1]``
+        Each symbol's box on the levelled line (y grows downwards), in one frame.
+
+    Returns
+    -------
+    set of int
+        Digits raised after a digit or ``)``, plus a minus sign raised in front of them (``10⁻³``). Each run
+        is measured against the symbol before it, so its digits need not line up with each other exactly;
+        the first symbol back on the line ends the run.
+    """
+    return _raised(boxes, bases=[c in _BASES for c in chars], digits=[c in DIGITS for c in chars],
+                   signs=[c == "-" for c in chars])
+
+
+def raised_marks(boxes):
+    """Indices of the marks (in reading order) that are small and high enough to be exponents, before anyone
+    knows what they are: :mod:`py_pipeline.straighten` leaves them out of its line fit, because an exponent's
+    centre is far off the line and would tilt it (``10³`` fitted as a line climbing by 10°)."""
+    every = [True] * len(boxes)
+    return _raised(boxes, bases=every, digits=every, signs=[False] * len(boxes))
+
+
+def _raised(boxes, bases, digits, signs):
+    raised = set()
+    base = None  # box of the symbol the current or next exponent would follow
+    for i, box in enumerate(boxes):
+        if base is not None and digits[i] and is_exponent(box, base):
+            raised.add(i)
+            continue
+        if (base is not None and signs[i] and i + 1 < len(boxes) and digits[i + 1]
+                and is_exponent(boxes[i + 1], base) and _level_with(box, boxes[i + 1])):
+            raised.add(i)
+            continue
+        base = box if bases[i] else None
+    return raised
+
+
+def is_exponent(box, base):
+    """Whether ``box`` is small and high enough next to ``base`` to be its exponent (boxes ``[x0, y0, x1, y1]``)."""
+    base_height = base[3] - base[1]
+    return (box[3] - box[1] <= EXPONENT_HEIGHT * base_height
+            and box[3] <= base[1] + EXPONENT_BOTTOM * base_height)
+
+
+def _level_with(sign, digit):
+    """Whether a minus sign sits at the height of the digit after it (within its rows)."""
+    middle = (sign[1] + sign[3]) / 2
+    return digit[1] <= middle <= digit[3]
