@@ -75,9 +75,10 @@ export function createRuntime(onProgress) {
       const chars = fake.chars ?? [];
       const symbols = seen.boxes.map((box, i) => ({
         char: chars[i] ?? '1', confidence: fake.confidences?.[i] ?? 0.99, box, source: 'cnn', gap_before: i === 1,
+        raised: (fake.raised ?? []).includes(i),
         alternatives: [{char: '7', confidence: 0.05}, {char: '2', confidence: 0.01}],
       }));
-      const expression = `reply ${n}: ` + symbols.map((s) => s.char).join('');
+      const expression = fake.expression ?? `reply ${n}: ` + symbols.map((s) => s.char).join('');
       const error = fake.error ? {...fake.error, box: symbols[fake.error.symbol_index]?.box ?? null} : null;
       return {
         expression, value: error ? null : (fake.value ?? '7/2'), decimal: error ? null : (fake.decimal ?? '3.5'),
@@ -359,6 +360,31 @@ def test_result_uncertain_symbol_error_box_alternatives_and_steps(open_page):
     assert page.locator("#steps .mask-boxes rect").count() == 3
     assert page.inner_text("#steps .eval-steps") == "7 × 2 = 14"
     assert "turned level" not in page.inner_text("#steps .mask-figure figcaption")
+    assert page.errors == []
+
+
+def test_an_exponent_is_shown_raised_and_stays_raised_when_corrected(open_page):
+    page = open_page(fake={"chars": ["2", "3", "+", "1"], "raised": [1], "expression": "2^3+1", "value": "9",
+                           "display": "9"})
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    for x in (0.2, 0.35, 0.5, 0.65):
+        draw(page, [(x, 0.3), (x + 0.05, 0.6)])
+    page.wait_for_selector("#expression .symbol >> nth=3")
+    symbols = page.locator("#expression .symbol")
+    assert "raised" in symbols.nth(1).get_attribute("class")
+    assert "raised" not in symbols.nth(0).get_attribute("class")
+    base, exponent = symbols.nth(0).bounding_box(), symbols.nth(1).bounding_box()
+    assert exponent["y"] < base["y"] and exponent["height"] < base["height"]
+    assert symbols.nth(1).get_attribute("aria-label").startswith("to the power 3")
+    page.click("#copy")
+    page.wait_for_function("() => document.getElementById('copy-status').textContent.startsWith('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == "2³+1 = 9"
+
+    symbols.nth(1).click()
+    page.locator("#alternatives .alternative", has_text="7").click()
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")
+    sent = calls(page, "evaluate")[0]["args"]["symbols"]
+    assert [(s["char"], s["raised"]) for s in sent] == [("2", False), ("7", True), ("+", False), ("1", False)]
     assert page.errors == []
 
 

@@ -51,8 +51,8 @@ def one_hot_classifier(chars):
     return classify, calls
 
 
-def evaluate(text, gaps=()):
-    symbols = [{"char": c, "gap_before": i in gaps} for i, c in enumerate(text)]
+def evaluate(text, gaps=(), raised=()):
+    symbols = [{"char": c, "gap_before": i in gaps, "raised": i in raised} for i, c in enumerate(text)]
     return json.loads(evaluate_symbols_json(json.dumps(symbols)))
 
 
@@ -70,6 +70,13 @@ def test_evaluate_reports_errors_at_the_symbol():
     assert evaluate("(2+3")["error"]["message"]
     assert evaluate("42", gaps={1})["error"] is not None  # a wide gap splits 4 and 2: an operator is missing
     assert evaluate("7/2")["decimal"] == "3.5"
+
+
+def test_evaluate_keeps_an_exponent_written_raised():
+    out = evaluate("23+1", raised={1})
+    assert (out["expression"], out["value"], out["steps"]) == ("2^3+1", "9", ["2³ = 8", "8+1 = 9"])
+    assert out["tokens"][1] == {"kind": "op", "text": "^", "symbols": [1]}
+    assert evaluate("23+1")["value"] == "24"  # not raised: twenty-three
 
 
 def test_evaluate_refuses_malformed_requests():
@@ -102,6 +109,17 @@ def test_recognize_a_drawing_through_the_bridge():
     assert crops.dtype == np.float32 and crops.shape == (3, 28, 28) and crops.flags.c_contiguous
     assert mask.dtype == np.uint8 and mask.ndim == 2 and mask.max() == 1
     assert calls[0] == 3
+
+
+def test_a_raised_exponent_comes_through_the_bridge():
+    from drawing import draw
+
+    rgba = draw(["1", "0", "2", "+", "1"], line_height=80, pen_width=7, raised={2}).rgba()
+    height, width = rgba.shape[:2]
+    classify, _ = one_hot_classifier(["1", "0", "2", "+", "1"])
+    result = json.loads(make_recognizer(classify)(FakeUint8Array(rgba.tobytes()), width, height)[0])
+    assert (result["expression"], result["value"]) == ("10^2+1", "101"), result
+    assert [s["raised"] for s in result["symbols"]] == [False, False, True, False, False]
 
 
 def test_a_photo_of_lined_paper_through_the_bridge_is_read_without_its_rules():

@@ -20,8 +20,8 @@ import json
 
 from py_pipeline.errors import InkcalcError
 from py_pipeline.evaluate import evaluate, steps
-from py_pipeline.expression import Symbol, parse, tokenize
-from py_pipeline.symbols import CLASSES, to_ascii
+from py_pipeline.expression import Symbol, expression_text, parse, tokenize
+from py_pipeline.symbols import CLASSES
 
 CROP_SIDE = 28
 
@@ -51,7 +51,8 @@ def evaluate_symbols_json(symbols_json):
     Parameters
     ----------
     symbols_json : str
-        ``[{"char": "7", "gap_before": false}, ...]`` in reading order; ``char`` is ASCII or ``×``/``÷``.
+        ``[{"char": "7", "gap_before": false, "raised": false}, ...]`` in reading order; ``char`` is ASCII or
+        ``×``/``÷``; ``raised`` (optional) marks an exponent written raised, as ``recognize`` found it.
 
     Returns
     -------
@@ -62,13 +63,14 @@ def evaluate_symbols_json(symbols_json):
     raw = json.loads(symbols_json)
     if not isinstance(raw, list) or not all(isinstance(s, dict) and isinstance(s.get("char"), str) for s in raw):
         raise ValueError('evaluate expects {"symbols": [{"char": "7", "gap_before": false}, ...]}')
-    symbols = [Symbol(s["char"], i, bool(s.get("gap_before", False))) for i, s in enumerate(raw)]
+    symbols = [Symbol(s["char"], i, bool(s.get("gap_before", False)), bool(s.get("raised", False)))
+               for i, s in enumerate(raw)]
     return json.dumps(evaluate_symbols(symbols), ensure_ascii=False)
 
 
 def evaluate_symbols(symbols):
     """Dict form of :func:`evaluate_symbols_json` for a list of :class:`~py_pipeline.expression.Symbol`."""
-    result = {"expression": "".join(to_ascii(s.char) for s in symbols), "value": None, "decimal": None,
+    result = {"expression": expression_text(symbols), "value": None, "decimal": None,
               "display": None, "error": None, "tokens": [], "tree": None, "steps": []}
     try:
         tokens = tokenize(symbols)

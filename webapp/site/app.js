@@ -284,10 +284,12 @@ async function pickAlternative(index, char) {
 
 /**
  * The `evaluate` request's symbols. `gap_before` (true when segmentation saw a wide space before the symbol,
- * which splits "1 2" from "12") is the recognizer's own judgement, passed through unchanged.
+ * which splits "1 2" from "12") and `raised` (an exponent written small and high, as in 2³) are the
+ * recognizer's own judgement, passed through unchanged.
  */
 function symbolsForEvaluate({recognition, chars}) {
-  return (recognition.symbols ?? []).map((symbol, i) => ({char: chars[i], gap_before: Boolean(symbol.gap_before)}));
+  return (recognition.symbols ?? []).map((symbol, i) => ({
+    char: chars[i], gap_before: Boolean(symbol.gap_before), raised: Boolean(symbol.raised)}));
 }
 
 // ---- the result ------------------------------------------------------------------------------------------
@@ -333,6 +335,7 @@ function renderExpression(result) {
     button.dataset.symbolIndex = String(i);
     button.textContent = displayChar(chars[i]);
     button.classList.toggle('op', OPERATORS.has(chars[i]));
+    button.classList.toggle('raised', Boolean(symbol.raised));
     button.classList.toggle('uncertain', isUncertain(result, i));
     button.classList.toggle('edited', chars[i] !== symbol.char);
     button.classList.toggle('error', errorIndex === i);
@@ -341,7 +344,8 @@ function renderExpression(result) {
       reread && 'read as its second choice, the only reading that makes sense',
       chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
     if (reread) button.title = 'Read as the second choice: the first did not make an expression';
-    const spoken = `${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
+    const power = symbol.raised && !symbols[i - 1]?.raised ? 'to the power ' : '';
+    const spoken = `${power}${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     button.setAttribute('aria-label', `${spoken}: symbol ${i + 1}, show alternatives`);
     button.addEventListener('click', () => openAlternatives(i, button));
     ui.expression.append(button);
@@ -359,7 +363,8 @@ function renderValue(result) {
     return;
   }
   const {evaluation} = result;
-  const expression = ui.expression.textContent || displayText(evaluation.expression);
+  // The text, not the buttons' textContent: an exponent is a raised button but "³" in text ("2³+1", not "23+1").
+  const expression = displayText(evaluation.expression) || ui.expression.textContent;
   if (evaluation.error) {
     ui.error.textContent = sentence(evaluation.error.message);
     ui.error.hidden = false;

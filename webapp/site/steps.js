@@ -12,9 +12,17 @@ export function displayChar(char) {
   return TYPESET[char] ?? char;
 }
 
-/** Typeset form of expression or value text ("-7/2" → "−7/2"). */
+const SUPERSCRIPT = {'0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸',
+  '9': '⁹', '-': '⁻'};
+
+/**
+ * Typeset form of expression or value text ("-7/2" → "−7/2"); a power with a plain exponent is written raised,
+ * as it was drawn ("2^-3" → "2⁻³"), any other stays "^(…)".
+ */
 export function displayText(text) {
-  return Array.from(String(text ?? ''), displayChar).join('');
+  return String(text ?? '')
+    .replace(/\^(-?[0-9]+)(?![0-9.])/g, (_, exponent) => Array.from(exponent, (c) => SUPERSCRIPT[c]).join(''))
+    .split('').map(displayChar).join('');
 }
 
 /** A symbol's readings, most confident first, each character once: its reading and the alternatives. */
