@@ -381,10 +381,27 @@ def test_an_exponent_is_shown_raised_and_stays_raised_when_corrected(open_page):
     assert page.evaluate("navigator.clipboard.readText()") == "2³+1 = 9"
 
     symbols.nth(1).click()
+    assert page.get_attribute("#alternatives .exponent-toggle", "aria-pressed") == "true"
     page.locator("#alternatives .alternative", has_text="7").click()
-    page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")
+    page.wait_for_function("() => window.__calls.filter(c => c.op === 'evaluate').length === 1")
     sent = calls(page, "evaluate")[0]["args"]["symbols"]
     assert [(s["char"], s["raised"]) for s in sent] == [("2", False), ("7", True), ("+", False), ("1", False)]
+
+    # A hurried 27 read as 2⁷: the picker's toggle writes the 7 back on the line.
+    page.wait_for_function("() => !document.getElementById('result-card').classList.contains('stale')")
+    symbols.nth(1).click()
+    page.click("#alternatives .exponent-toggle")
+    page.wait_for_function("() => window.__calls.filter(c => c.op === 'evaluate').length === 2")
+    sent = calls(page, "evaluate")[1]["args"]["symbols"]
+    assert [(s["char"], s["raised"]) for s in sent] == [("2", False), ("7", False), ("+", False), ("1", False)]
+    assert "raised" not in symbols.nth(1).get_attribute("class")
+    assert "edited" in symbols.nth(1).get_attribute("class")
+    symbols.nth(0).click()
+    assert page.get_attribute("#alternatives .exponent-toggle", "aria-pressed") == "false"
+    page.keyboard.press("Escape")
+    symbols.nth(2).click()                                   # a + cannot be an exponent: no toggle
+    page.locator("#alternatives").wait_for(state="visible")
+    assert page.locator("#alternatives .exponent-toggle").count() == 0
     assert page.errors == []
 
 

@@ -253,6 +253,7 @@ async function recognizeNow() {
         showResult({
           recognition, scale, imageWidth: width, evaluation: recognition,
           chars: (recognition.symbols ?? []).map((symbol) => symbol.char),
+          raised: (recognition.symbols ?? []).map((symbol) => Boolean(symbol.raised)),
         });
       } catch (err) {
         if (generation === state.generation) showRequestFailure('Recognition failed', err);
@@ -264,11 +265,15 @@ async function recognizeNow() {
   }
 }
 
-/** Re-evaluates the expression after the user picked another reading for a symbol. */
-async function pickAlternative(index, char) {
+/**
+ * Re-evaluates the expression after the user picked another reading for a symbol, or said whether it is
+ * written as an exponent (`raised`).
+ */
+async function pickAlternative(index, char, raised = state.result?.raised[index]) {
   const result = state.result;
-  if (!result || result.chars[index] === char) return;
+  if (!result || (result.chars[index] === char && result.raised[index] === raised)) return;
   result.chars = result.chars.map((c, i) => (i === index ? char : c));
+  result.raised = result.raised.map((r, i) => (i === index ? raised : r));
   const generation = ++state.generation;
   ui.resultCard.classList.add('stale');
   renderExpression(result);
@@ -284,12 +289,12 @@ async function pickAlternative(index, char) {
 
 /**
  * The `evaluate` request's symbols. `gap_before` (true when segmentation saw a wide space before the symbol,
- * which splits "1 2" from "12") and `raised` (an exponent written small and high, as in 2³) are the
- * recognizer's own judgement, passed through unchanged.
+ * which splits "1 2" from "12") is the recognizer's own judgement, passed through unchanged; `raised` (an
+ * exponent written small and high, as in 2³) is too, unless the user said otherwise in the picker.
  */
-function symbolsForEvaluate({recognition, chars}) {
+function symbolsForEvaluate({recognition, chars, raised}) {
   return (recognition.symbols ?? []).map((symbol, i) => ({
-    char: chars[i], gap_before: Boolean(symbol.gap_before), raised: Boolean(symbol.raised)}));
+    char: chars[i], gap_before: Boolean(symbol.gap_before), raised: Boolean(raised[i])}));
 }
 
 // ---- the result ------------------------------------------------------------------------------------------
@@ -335,16 +340,16 @@ function renderExpression(result) {
     button.dataset.symbolIndex = String(i);
     button.textContent = displayChar(chars[i]);
     button.classList.toggle('op', OPERATORS.has(chars[i]));
-    button.classList.toggle('raised', Boolean(symbol.raised));
+    button.classList.toggle('raised', Boolean(result.raised[i]));
     button.classList.toggle('uncertain', isUncertain(result, i));
-    button.classList.toggle('edited', chars[i] !== symbol.char);
+    button.classList.toggle('edited', chars[i] !== symbol.char || result.raised[i] !== Boolean(symbol.raised));
     button.classList.toggle('error', errorIndex === i);
     const reread = chars[i] === symbol.char && (recognition.corrections ?? []).some((c) => c.symbol_index === i);
     const notes = [isUncertain(result, i) && `uncertain, ${percent(symbol.confidence)}`,
       reread && 'read as its second choice, the only reading that makes sense',
       chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
     if (reread) button.title = 'Read as the second choice: the first did not make an expression';
-    const power = symbol.raised && !symbols[i - 1]?.raised ? 'to the power ' : '';
+    const power = result.raised[i] && !result.raised[i - 1] ? 'to the power ' : '';
     const spoken = `${power}${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     button.setAttribute('aria-label', `${spoken}: symbol ${i + 1}, show alternatives`);
     button.addEventListener('click', () => openAlternatives(i, button));
@@ -515,6 +520,17 @@ function openAlternatives(index, anchor) {
     });
     return button;
   };
+  // Whether a digit is an exponent is read from where it was written; a hurried 23 can look like 2³.
+  const exponent = document.createElement('button');
+  exponent.type = 'button';
+  exponent.className = 'exponent-toggle';
+  exponent.setAttribute('aria-pressed', String(result.raised[index]));
+  exponent.textContent = 'Written as an exponent (2³)';
+  exponent.addEventListener('click', () => {
+    state.refocus = {container: anchor.closest('#expression, #steps') ?? ui.expression, index};
+    closeAlternatives();
+    pickAlternative(index, result.chars[index], !result.raised[index]);
+  });
   for (const {char, confidence} of options) {
     const button = pick(char, 'alternative');
     button.setAttribute('aria-label', `${SPOKEN[char] ?? char}, ${percent(confidence)}`);
@@ -547,6 +563,7 @@ function openAlternatives(index, anchor) {
     keypad.append(key);
   }
   ui.alternativesList.append(keypad);
+  if (/^[0-9-]$/.test(result.chars[index]) || result.raised[index]) ui.alternativesList.append(exponent);
   state.alternativesAnchor = anchor;
   if (POPOVER) ui.alternatives.showPopover();
   else ui.alternatives.hidden = false;
