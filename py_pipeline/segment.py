@@ -607,7 +607,12 @@ def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_h
         bar = parts[group[0]]
         if len(group) == 1 and bar.shape == "bar" and in_top_band(bar):
             owner = nearest_symbol(bar, exclude=root)
-            if owner is not None and not _exponent_sign(bar, [box for r, box in boxes.items() if r != root]):
+            if owner is None or _exponent_sign(bar, [box for r, box in boxes.items() if r != root]):
+                continue
+            # High on the line, but is it high on the symbol? With few strokes the line's band is a guess (a
+            # 4 whose stem is broken in two made a mid-height minus beside it look high).
+            owner_top, owner_bottom = boxes[owner][1], boxes[owner][3]
+            if (bar.cy - owner_top) < TOP_BAND * (owner_bottom - owner_top):
                 pairs.append((group[0], owner))
     return pairs
 
