@@ -52,12 +52,17 @@ class Symbol:
 
     ``raised`` is True for a symbol written small and high after a number or ``)``: an exponent, the way
     ``2³`` is written by hand, where no ``^`` is drawn. A run of raised symbols reads as ``^`` and the run.
+
+    ``role`` places a symbol in a stacked fraction: ``"numerator"``, ``"fraction"`` (the bar, whose ``char``
+    is ``/``) or ``"denominator"``; empty on the line. Nobody draws the brackets a fraction implies, so the
+    numerator and the denominator read as if bracketed, and the whole fraction too: ``((1+2)/3)``.
     """
 
     char: str
     index: int
     gap_before: bool = False
     raised: bool = False
+    role: str = ""
 
 
 @dataclass(frozen=True)
@@ -225,17 +230,46 @@ def symbols_from_text(text):
 
 
 def expression_text(symbols):
-    """ASCII text of symbols in reading order, with ``^`` in front of each run of raised ones: ``2^3+1``.
+    """ASCII text of symbols in reading order, with what their layout implies written out: ``^`` in front of
+    each run of raised ones (``2^3+1``) and a stacked fraction's brackets (``2+((1+2)/3)``).
 
     The text parses back (:func:`parse_text`) to the same tree as the symbols themselves.
     """
-    text, raised = [], False
-    for symbol in map(_as_symbol, symbols):
-        if symbol.raised and not raised:
-            text.append(POWER)
-        raised = symbol.raised
-        text.append(to_ascii(symbol.char))
-    return "".join(text)
+    return "".join(mark if symbol is None else to_ascii(symbol.char) for mark, symbol, _ in _laid_out(symbols))
+
+
+def _laid_out(symbols):
+    """The symbols, and between them the marks their layout implies: ``(mark, None, index)`` for a ``^`` or
+    a fraction's bracket (``index``: the symbol to point at), ``(None, symbol, symbol.index)`` for a symbol.
+
+    A stacked fraction is bracketed as a whole, and so are its numerator and its denominator unless they are
+    a plain number: ``2+(3/4)``, ``((1+2)/3)``.
+    """
+    symbols = list(map(_as_symbol, symbols))
+    runs = []  # (role, first, last) of each run of one role
+    for position, symbol in enumerate(symbols):
+        if runs and runs[-1][0] == symbol.role:
+            runs[-1][2] = position
+        else:
+            runs.append([symbol.role, position, position])
+    for role, first, last in runs:
+        run = symbols[first:last + 1]
+        plain = all((to_ascii(s.char) in DIGITS or s.char == ".") and not s.raised for s in run)
+        brackets = role in ("numerator", "denominator") and not plain
+        if role == "numerator":
+            yield "(", None, run[0].index
+        if brackets:
+            yield "(", None, run[0].index
+        raised = False
+        for symbol in run:
+            if symbol.raised and not raised:
+                yield POWER, None, symbol.index
+            raised = symbol.raised
+            yield None, symbol, symbol.index
+        if brackets:
+            yield ")", None, run[-1].index
+        if role == "denominator":
+            yield ")", None, run[-1].index
 
 
 def _as_symbol(item):
@@ -245,7 +279,7 @@ def _as_symbol(item):
         return item
     if hasattr(item, "char"):
         return Symbol(item.char, item.index, bool(getattr(item, "gap_before", False)),
-                      bool(getattr(item, "raised", False)))
+                      bool(getattr(item, "raised", False)), str(getattr(item, "role", "") or ""))
     return Symbol(*item)
 
 
@@ -263,7 +297,8 @@ def tokenize(symbols):
         Digits written together (no gap) with at most one decimal point become one ``number`` token:
         ``12``, ``3.5``, ``.5`` and ``5.`` are numbers, ``1.2.3`` and a lone ``.`` are errors. Where raised
         symbols begin, a ``^`` token (pointing at the first of them) comes first; where they end, so does
-        the number: ``2³4`` is ``2^3`` and ``4``.
+        the number: ``2³4`` is ``2^3`` and ``4``. A stacked fraction's brackets are tokens too, pointing at
+        the first symbol inside them (an opening one) or the last (a closing one).
     """
     symbols = list(symbols)
     if len(symbols) > MAX_SYMBOLS:
@@ -272,14 +307,18 @@ def tokenize(symbols):
     tokens = []
     number = []  # (char, index) of the number being read
     raised = False  # whether the symbols being read are an exponent written raised
-    for symbol in map(_as_symbol, symbols):
+    for mark, symbol, index in _laid_out(symbols):
+        if mark is not None:
+            if number:
+                tokens.append(_number_token(number))
+                number = []
+            tokens.append(Token(_KIND_OF_CHAR[mark], mark, (index,)))
+            continue
         char = to_ascii(symbol.char)
         is_numeric = char in DIGITS or char == "."
         if number and (symbol.gap_before or not is_numeric or symbol.raised != raised):
             tokens.append(_number_token(number))
             number = []
-        if symbol.raised and not raised:
-            tokens.append(Token("op", POWER, (symbol.index,)))
         raised = symbol.raised
         if is_numeric:
             if char == "." and any(c == "." for c, _ in number):

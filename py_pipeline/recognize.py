@@ -28,6 +28,7 @@ from py_pipeline import views
 from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, UnreadableSymbolError
 from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.exponents import raised_symbols
+from py_pipeline.fraction_bars import find_fractions, read_layout
 from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, tokenize
 from py_pipeline.image_input import to_ink
 from py_pipeline.lines import text_lines
@@ -104,7 +105,8 @@ class RecognizedSymbol:
 
     ``box`` is ``[x0, y0, x1, y1]`` in input-image pixels (end exclusive). ``source`` is ``"cnn"`` or
     ``"geometry"``. ``alternatives`` are the next most likely readings, best first, as ``(char, p)`` pairs.
-    ``index``, ``gap_before`` and ``raised`` (written as an exponent: :mod:`py_pipeline.exponents`) are what
+    ``index``, ``gap_before``, ``raised`` (written as an exponent: :mod:`py_pipeline.exponents`) and ``role``
+    (a place in a stacked fraction: :mod:`py_pipeline.fraction_bars`) are what
     :func:`py_pipeline.expression.tokenize` reads.
     """
 
@@ -116,11 +118,12 @@ class RecognizedSymbol:
     index: int
     gap_before: bool = False
     raised: bool = False
+    role: str = ""
 
     def to_dict(self):
         return {
             "char": self.char, "confidence": round(float(self.confidence), 6), "box": list(self.box),
-            "source": self.source, "gap_before": self.gap_before, "raised": self.raised,
+            "source": self.source, "gap_before": self.gap_before, "raised": self.raised, "role": self.role,
             "alternatives": [{"char": c, "confidence": round(float(p), 6)} for c, p in self.alternatives],
         }
 
@@ -278,11 +281,21 @@ class _Drawing:
 
         start = time.perf_counter()
         self.segmentation = segment(self.ink_image.ink)
-        lines = text_lines(self.segmentation.mask)
-        self.straight = straighten(self.ink_image.ink,
-                                   [s.box for s in self.segmentation.segments if s.kind == "glyph"])
-        if self.straight.tilt_deg:
-            self.segmentation = segment(self.straight.ink)  # cut the level line, not the tilted one
+        self.roles = None  # each segment's place in a stacked fraction, when there are any
+        part_lines = []
+        seg = self.segmentation
+        fractions, labels = find_fractions(seg.mask, seg.stroke_width, seg.symbol_height)
+        if fractions:
+            layout = read_layout(self.ink_image.ink, seg, fractions, labels)
+            self.segmentation, self.roles = layout.segmentation, layout.roles
+            lines = text_lines(layout.line_mask)
+            part_lines = [(role, text_lines(part.mask)) for role, part in layout.parts]
+            self.straight = straighten(self.ink_image.ink, [])  # a stack of lines is no line to fit: left as is
+        else:
+            lines = text_lines(seg.mask)
+            self.straight = straighten(self.ink_image.ink, [s.box for s in seg.segments if s.kind == "glyph"])
+            if self.straight.tilt_deg:
+                self.segmentation = segment(self.straight.ink)  # cut the level line, not the tilted one
         self._lap("segment", start)
 
         segments = self.segmentation.segments
@@ -300,6 +313,14 @@ class _Drawing:
                 f"This is {len(lines)} lines of writing, and Inkcalc calculates one line at a time: scribble over "
                 "the lines you do not want, or clear and write one line.",
                 box=self.ink_image.box_to_input(lines[1]))  # found before straightening
+        else:
+            for role, found in part_lines:
+                if len(found) > 1:
+                    self.error = ExpressionError(
+                        f"A fraction's {role} is {len(found)} lines of writing: write it on one line (a fraction "
+                        "inside a fraction can be written on one line with brackets and ÷).",
+                        box=self.ink_image.box_to_input(found[1]))
+                    break
 
         start = time.perf_counter()
         if self.error is None:
@@ -409,10 +430,11 @@ class _Drawing:
             box = self.ink_image.box_to_input(self.straight.box_to_original(box))  # the drawing's own pixels
             symbols.append(RecognizedSymbol(
                 char=char, confidence=float(confidence), box=box, source=source,
-                alternatives=tuple(alternatives), index=len(symbols), gap_before=gap_before))
+                alternatives=tuple(alternatives), index=len(symbols), gap_before=gap_before, role=role))
             crops.append(crop)
 
         for index, seg in enumerate(segmentation.segments):
+            role = self.roles[index] if self.roles else ""
             gap_before = seg.gap_before is not None and seg.gap_before > wide_gap
             if seg.kind != "glyph":
                 alternatives = []
@@ -502,13 +524,30 @@ def _first_unreadable(symbols, tangles):
 
 def _tokens(symbols):
     """Tokens of recognised symbols (what :func:`~py_pipeline.expression.tokenize` reads of each)."""
-    return tokenize(Symbol(s.char, s.index, s.gap_before, s.raised) for s in symbols)
+    return tokenize(Symbol(s.char, s.index, s.gap_before, s.raised, s.role) for s in symbols)
 
 
 def _with_exponents(symbols, line_boxes):
-    """``symbols`` with ``raised`` set on the exponents their readings and boxes show."""
-    raised = raised_symbols([s.char for s in symbols], line_boxes)
+    """``symbols`` with ``raised`` set on the exponents their readings and boxes show.
+
+    Each run of one role (the line, a numerator, a denominator) is its own line of writing: a numerator's
+    digits are smaller and higher than the line's, and no exponent of it.
+    """
+    raised = set()
+    for run in _runs_of_one_role(symbols):
+        found = raised_symbols([symbols[i].char for i in run], [line_boxes[i] for i in run])
+        raised.update(run[k] for k in found)
     return [replace(s, raised=s.index in raised) for s in symbols]
+
+
+def _runs_of_one_role(symbols):
+    runs = []
+    for i, symbol in enumerate(symbols):
+        if runs and symbols[runs[-1][-1]].role == symbol.role:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _reread_to_parse(symbols, line_boxes):

@@ -13,7 +13,9 @@ Two kinds of symbol exist:
   ``×``.
 
 Layout also makes the power: digits written small and high are an exponent (:mod:`py_pipeline.exponents`),
-a flag on the symbols rather than a symbol, since nothing of the ``^`` in the expression text is drawn.
+a flag on the symbols rather than a symbol, since nothing of the ``^`` in the expression text is drawn. And a
+stacked fraction (:mod:`py_pipeline.fraction_bars`): its bar is a geometric ``/``, and the brackets around
+its numerator and denominator are implied by each symbol's role.
 """
 
 CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "-", "×", "/", "(", ")")

@@ -173,3 +173,56 @@ def assert_boxes_close(found, expected, tolerance):
     assert len(found) == len(expected), f"{len(found)} boxes found, {len(expected)} expected"
     for i, (f, e) in enumerate(zip(found, expected)):
         assert np.all(np.abs(np.asarray(f) - np.asarray(e)) <= tolerance), f"box {i}: found {f}, drawn {e}"
+
+
+def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60, pen_width=6, gap=0.25,
+                  bar_overhang=0.3):
+    """A line ``before`` + a stacked fraction + ``after``, as a hand writes ``2+ (1+2)/3 -1``.
+
+    The numerator and the denominator are lines of their own (centred over and under a bar that overhangs
+    the wider of them by ``bar_overhang`` line heights each side); the bar sits at the middle of the line.
+
+    Returns
+    -------
+    Drawing
+        ``names`` and ``boxes`` in reading order: ``before``, the numerator, ``"bar"``, the denominator,
+        ``after``. ``pieces`` is empty.
+    """
+    def line(names):
+        if not names:
+            return None
+        return draw(list(names), line_height=line_height, pen_width=pen_width, gap=gap, margin=0)
+
+    over, under, left, right = line(numerator), line(denominator), line(before), line(after)
+    space = int(round(gap * line_height))
+    bar_width = int(max(over.ink.shape[1], under.ink.shape[1]) + 2 * bar_overhang * line_height)
+    margin = int(line_height)
+    middle = margin + over.ink.shape[0] + space  # the bar's row, the middle of the line
+    height = middle + space + under.ink.shape[0] + margin
+    width = 2 * margin + bar_width + sum(p.ink.shape[1] + space for p in (left, right) if p is not None)
+    ink = np.zeros((height, width), dtype=np.float32)
+    names, boxes = [], []
+
+    def paste(part, x, y):
+        np.maximum(ink[y:y + part.ink.shape[0], x:x + part.ink.shape[1]], part.ink,
+                   out=ink[y:y + part.ink.shape[0], x:x + part.ink.shape[1]])
+        names.extend(part.names)
+        boxes.extend([[x0 + x, y0 + y, x1 + x, y1 + y] for x0, y0, x1, y1 in part.boxes])
+
+    x = margin
+    line_top = middle - line_height // 2
+    if left is not None:
+        paste(left, x, line_top)
+        x += left.ink.shape[1] + space
+    paste(over, x + (bar_width - over.ink.shape[1]) // 2, margin)
+    bar = np.zeros_like(ink)
+    draw_polyline(bar, [(x + pen_width / 2, middle), (x + bar_width - pen_width / 2, middle)], pen_width)
+    rows, cols = np.flatnonzero((bar >= 0.5).any(axis=1)), np.flatnonzero((bar >= 0.5).any(axis=0))
+    np.maximum(ink, bar, out=ink)
+    names.append("bar")
+    boxes.append([int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1])
+    paste(under, x + (bar_width - under.ink.shape[1]) // 2, middle + space)
+    x += bar_width + space
+    if right is not None:
+        paste(right, x, line_top)
+    return Drawing(ink=ink, boxes=boxes, names=names, pen_width=pen_width, pieces=[])

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from py_pipeline.errors import ExpressionError
 from py_pipeline.expression import (
-    MAX_NESTING, MAX_SYMBOLS, Binary, Equation, Number, Symbol, Unary, fold, parse, parse_text, tokenize,
-    symbols_from_text,
+    MAX_NESTING, MAX_SYMBOLS, Binary, Equation, Number, Symbol, Unary, expression_text, fold, parse, parse_text,
+    symbols_from_text, tokenize,
 )
 
 
@@ -138,6 +138,38 @@ def test_raised_digits_are_an_exponent_and_end_where_the_writing_comes_down():
     with pytest.raises(ExpressionError) as caught:
         parse(tokenize(raised_symbols("234", {1})))
     assert "missing operator between 3 and 4" in caught.value.message and caught.value.symbol_index == 2
+
+
+def _stacked(line_before, numerator, denominator, line_after=""):
+    """Symbols of a line with a stacked fraction in it, roles set as a drawing's are."""
+    parts = [(line_before, ""), (numerator, "numerator"), ("/", "fraction"), (denominator, "denominator"),
+             (line_after, "")]
+    chars = [(char, role) for text, role in parts for char in text]
+    return [Symbol(char, i, False, False, role) for i, (char, role) in enumerate(chars)]
+
+
+@pytest.mark.parametrize("parts, text, tree", [
+    (("", "3", "4"), "(3/4)", _bin("/", _num("3"), _num("4"))),
+    (("2+", "1+2", "3", "-1"), "2+((1+2)/3)-1",
+     _bin("-", _bin("+", _num("2"), _bin("/", _bin("+", _num("1"), _num("2")), _num("3"))), _num("1"))),
+    (("6/", "7", "2-1"), "6/(7/(2-1))", _bin("/", _num("6"), _bin("/", _num("7"), _bin("-", _num("2"), _num("1"))))),
+    (("2", "1", "2"), "2(1/2)", _bin("*", _num("2"), _bin("/", _num("1"), _num("2")), implicit=True)),
+])
+def test_a_stacked_fraction_reads_as_bracketed(parts, text, tree):
+    symbols = _stacked(*parts)
+    assert expression_text(symbols) == text
+    assert parse(tokenize(symbols)).to_dict() == tree == parse_text(text).to_dict()
+
+
+def test_fractions_side_by_side_and_errors_inside_one_point_at_real_symbols():
+    one_half = [("1", "numerator"), ("/", "fraction"), ("2", "denominator")]
+    chars = one_half + [("+", "")] + one_half
+    symbols = [Symbol(char, i, False, False, role) for i, (char, role) in enumerate(chars)]
+    assert expression_text(symbols) == "(1/2)+(1/2)"
+    assert parse(tokenize(symbols)).to_dict() == parse_text("1/2+1/2").to_dict()
+    with pytest.raises(ExpressionError) as caught:
+        parse(tokenize(_stacked("", "1+", "2")))
+    assert "needs a number after it" in caught.value.message and caught.value.symbol_index == 1
 
 
 def test_objects_with_a_raised_attribute_are_read_as_written():
@@ -373,7 +405,9 @@ def test_text_round_trips_with_minimal_parentheses(tree, rnd):
     # "(1+2)3".
     for opening, closing in _paren_pairs(rendered):
         inner = rendered[opening + 1:closing]
-        if opening > 0 and rendered[opening - 1] == ")" and set(inner) <= set("0123456789."):
+        # (With powers, a number to a power after a bracket too: "(2)(3^2)" could be "(2)3^2".)
+        if opening > 0 and rendered[opening - 1] == ")" and inner[0] in "0123456789." and set(inner) <= set(
+                "0123456789.^-"):
             continue
         shorter = rendered[:opening] + inner + rendered[closing + 1:]
         try:

@@ -75,7 +75,7 @@ export function createRuntime(onProgress) {
       const chars = fake.chars ?? [];
       const symbols = seen.boxes.map((box, i) => ({
         char: chars[i] ?? '1', confidence: fake.confidences?.[i] ?? 0.99, box, source: 'cnn', gap_before: i === 1,
-        raised: (fake.raised ?? []).includes(i),
+        raised: (fake.raised ?? []).includes(i), role: fake.roles?.[i] ?? '',
         alternatives: [{char: '7', confidence: 0.05}, {char: '2', confidence: 0.01}],
       }));
       const expression = fake.expression ?? `reply ${n}: ` + symbols.map((s) => s.char).join('');
@@ -402,6 +402,29 @@ def test_an_exponent_is_shown_raised_and_stays_raised_when_corrected(open_page):
     symbols.nth(2).click()                                   # a + cannot be an exponent: no toggle
     page.locator("#alternatives").wait_for(state="visible")
     assert page.locator("#alternatives .exponent-toggle").count() == 0
+    assert page.errors == []
+
+
+def test_a_stacked_fraction_is_shown_stacked_and_its_roles_go_back_with_a_correction(open_page):
+    page = open_page(fake={"chars": ["2", "+", "1", "/", "3"], "roles": ["", "", "numerator", "fraction",
+                                                                         "denominator"],
+                           "expression": "2+(1/3)", "value": "7/3", "display": "7/3 ≈ 2.333333333"})
+    for x in (0.2, 0.3, 0.4, 0.5, 0.6):
+        draw(page, [(x, 0.3), (x + 0.05, 0.6)])
+    page.wait_for_selector("#expression .fraction .symbol.bar")
+    numerator = page.locator("#expression .fraction-numerator .symbol").bounding_box()
+    bar = page.locator("#expression .fraction-bar .symbol").bounding_box()
+    denominator = page.locator("#expression .fraction-denominator .symbol").bounding_box()
+    assert numerator["y"] + numerator["height"] <= bar["y"] + 1 and bar["y"] + bar["height"] <= denominator["y"] + 1
+    assert bar["width"] >= numerator["width"] - 1
+    assert page.locator("#expression .fraction-bar .symbol").get_attribute("aria-label").startswith(
+        "the fraction bar, divided by")
+    page.locator("#expression .fraction-denominator .symbol").click()
+    page.locator("#alternatives .alternative", has_text="7").click()
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")
+    sent = calls(page, "evaluate")[0]["args"]["symbols"]
+    assert [(s["char"], s["role"]) for s in sent] == [
+        ("2", ""), ("+", ""), ("1", "numerator"), ("/", "fraction"), ("7", "denominator")]
     assert page.errors == []
 
 

@@ -79,9 +79,18 @@ def test_evaluate_keeps_an_exponent_written_raised():
     assert evaluate("23+1")["value"] == "24"  # not raised: twenty-three
 
 
+def test_evaluate_keeps_a_stacked_fraction():
+    roles = ["", "", "numerator", "numerator", "numerator", "fraction", "denominator"]
+    symbols = [{"char": c, "gap_before": False, "role": r} for c, r in zip("2+1+2/3", roles)]
+    out = json.loads(evaluate_symbols_json(json.dumps(symbols)))
+    assert (out["expression"], out["value"]) == ("2+((1+2)/3)", "3")
+
+
 def test_evaluate_refuses_malformed_requests():
     with pytest.raises(ValueError, match="symbols"):
         evaluate_symbols_json(json.dumps({"char": "1"}))
+    with pytest.raises(ValueError, match="role"):
+        evaluate_symbols_json(json.dumps([{"char": "1", "role": "exponent"}]))
 
 
 def test_status_says_recognition_is_possible_here():

@@ -52,7 +52,8 @@ def evaluate_symbols_json(symbols_json):
     ----------
     symbols_json : str
         ``[{"char": "7", "gap_before": false, "raised": false}, ...]`` in reading order; ``char`` is ASCII or
-        ``×``/``÷``; ``raised`` (optional) marks an exponent written raised, as ``recognize`` found it.
+        ``×``/``÷``; ``raised`` (optional) marks an exponent written raised and ``role`` (optional) a place
+        in a stacked fraction, as ``recognize`` found them.
 
     Returns
     -------
@@ -63,9 +64,15 @@ def evaluate_symbols_json(symbols_json):
     raw = json.loads(symbols_json)
     if not isinstance(raw, list) or not all(isinstance(s, dict) and isinstance(s.get("char"), str) for s in raw):
         raise ValueError('evaluate expects {"symbols": [{"char": "7", "gap_before": false}, ...]}')
-    symbols = [Symbol(s["char"], i, bool(s.get("gap_before", False)), bool(s.get("raised", False)))
-               for i, s in enumerate(raw)]
+    symbols = [Symbol(s["char"], i, bool(s.get("gap_before", False)), bool(s.get("raised", False)),
+                      _role(s.get("role"))) for i, s in enumerate(raw)]
     return json.dumps(evaluate_symbols(symbols), ensure_ascii=False)
+
+
+def _role(role):
+    if role not in (None, "", "numerator", "fraction", "denominator"):
+        raise ValueError(f"a symbol's role is one of numerator, fraction, denominator or empty, not {role!r}")
+    return role or ""
 
 
 def evaluate_symbols(symbols):

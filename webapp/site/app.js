@@ -289,12 +289,13 @@ async function pickAlternative(index, char, raised = state.result?.raised[index]
 
 /**
  * The `evaluate` request's symbols. `gap_before` (true when segmentation saw a wide space before the symbol,
- * which splits "1 2" from "12") is the recognizer's own judgement, passed through unchanged; `raised` (an
- * exponent written small and high, as in 2³) is too, unless the user said otherwise in the picker.
+ * which splits "1 2" from "12") and `role` (its place in a stacked fraction) are the recognizer's own
+ * judgement, passed through unchanged; `raised` (an exponent written small and high, as in 2³) is too, unless
+ * the user said otherwise in the picker.
  */
 function symbolsForEvaluate({recognition, chars, raised}) {
   return (recognition.symbols ?? []).map((symbol, i) => ({
-    char: chars[i], gap_before: Boolean(symbol.gap_before), raised: Boolean(raised[i])}));
+    char: chars[i], gap_before: Boolean(symbol.gap_before), raised: Boolean(raised[i]), role: symbol.role ?? ''}));
 }
 
 // ---- the result ------------------------------------------------------------------------------------------
@@ -333,6 +334,20 @@ function renderExpression(result) {
     return;
   }
   const errorIndex = evaluation.error?.symbol_index;
+  let fraction = null; // the stacked fraction being filled: {numerator, bar, denominator} elements
+  const placeFor = (role) => {
+    if (!role) return (fraction = null, ui.expression);
+    if (role === 'numerator' && (!fraction || fraction.bar.childElementCount)) {
+      const box = Object.assign(document.createElement('span'), {className: 'fraction'});
+      fraction = {};
+      for (const part of ['numerator', 'bar', 'denominator']) {
+        fraction[part] = Object.assign(document.createElement('span'), {className: `fraction-${part}`});
+        box.append(fraction[part]);
+      }
+      ui.expression.append(box);
+    }
+    return fraction?.[role === 'fraction' ? 'bar' : role] ?? ui.expression;
+  };
   symbols.forEach((symbol, i) => {
     const button = document.createElement('button');
     button.type = 'button';
@@ -350,10 +365,12 @@ function renderExpression(result) {
       chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
     if (reread) button.title = 'Read as the second choice: the first did not make an expression';
     const power = result.raised[i] && !result.raised[i - 1] ? 'to the power ' : '';
+    const place = {numerator: 'over ', fraction: 'the fraction bar, ', denominator: 'under '}[symbol.role] ?? '';
+    button.classList.toggle('bar', symbol.role === 'fraction' && chars[i] === '/');  // drawn as a line
     const spoken = `${power}${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
-    button.setAttribute('aria-label', `${spoken}: symbol ${i + 1}, show alternatives`);
+    button.setAttribute('aria-label', `${place}${spoken}: symbol ${i + 1}, show alternatives`);
     button.addEventListener('click', () => openAlternatives(i, button));
-    ui.expression.append(button);
+    placeFor(symbol.role).append(button);
   });
 }
 

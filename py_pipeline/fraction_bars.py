@@ -1,0 +1,203 @@
+"""Stacked fractions: a bar with writing above and below it, as ``(1+2)/3`` is written by hand.
+
+Segmentation reads one line of writing, left to right; a stacked fraction is three: its numerator, its bar
+and its denominator. Cut as one line, the digit above the bar and the digit under it fall into one column
+and were read as one symbol (``2+ (1+2)/3 -1`` came out as ``2+47-1``, a confident wrong answer). So before
+a line is cut, the bars of stacked fractions are found on the binarised ink, with the pieces of ink above and
+below each; :mod:`py_pipeline.recognize` then reads the numerator, the denominator and the rest of the line
+each on its own, and puts them together in reading order (:class:`py_pipeline.expression.Symbol`'s
+``role``).
+
+What makes a bar a fraction bar, in symbol heights of the drawing: a long thin stroke (at least
+:data:`MIN_BAR_LENGTH`) with a stroke-sized mark both above and below it, within :data:`REACH`, whose
+centres lie over the bar, the whole stack at least :data:`STACK_HEIGHT` tall. A ``-`` on the line has
+nothing above and below it; the lower bar of an ``=``, the dots of a ``÷`` and a decimal point are no such
+marks, and a ``+`` drawn in three pieces is too short. A fraction within a numerator or a denominator is
+not read: the inner one is refused as two lines of writing.
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import ndimage as ndi
+
+MIN_BAR_LENGTH = 0.5
+"""Shortest fraction bar, in symbol heights: a bar spans at least the one digit it stands under."""
+
+BAR_ASPECT = 3.0
+"""A fraction bar is at least this many times longer than it is thick."""
+
+BAR_THICKNESS = 3.0
+"""…and at most this many pen widths thick."""
+
+REACH = 1.2
+"""Farthest a numerator or denominator lies from its bar (gap, in symbol heights)."""
+
+STACKED_GAP = 0.5
+"""…or from a mark of it already found, in symbol heights: a numerator written as two lines is found whole
+(and refused), not half of it read as the line."""
+
+MARK_HEIGHT = 0.5
+"""The numerator and the denominator each hold a mark at least this tall (in symbol heights): a digit, a
+bracket, not a dot, a bar or the arm of a ``+`` whose strokes do not touch (0.38)."""
+
+STACK_HEIGHT = 1.2
+"""From the numerator's top to the denominator's bottom a fraction is at least this many symbol heights
+tall: two symbols stacked, not one symbol drawn in pieces around a bar."""
+
+OVERHANG = 0.25
+"""A numerator's or denominator's marks may stick out past the bar's ends by this share of its length."""
+
+
+@dataclass(frozen=True)
+class StackedFraction:
+    """A fraction bar and the ink above and below it, as labels of :func:`find_fractions`' ``labels``."""
+
+    bar: int
+    numerator: tuple
+    denominator: tuple
+    bar_box: tuple
+    """``(x0, y0, x1, y1)`` of the bar, end exclusive."""
+
+
+def find_fractions(mask, stroke_width, symbol_height):
+    """The stacked fractions in a binarised drawing, widest bar first, and the components they refer to.
+
+    Parameters
+    ----------
+    mask : (M, N) ndarray of bool
+        Binarised ink without specks (:attr:`py_pipeline.segment.Segmentation.mask`).
+    stroke_width, symbol_height : float
+        As segmentation measured them on the whole drawing.
+
+    Returns
+    -------
+    fractions : list of StackedFraction
+        No component belongs to two fractions.
+    labels : (M, N) ndarray of int
+        The 8-connected components of ``mask`` the fractions name (0 is paper).
+    """
+    if symbol_height <= 0 or not mask.any():
+        return [], np.zeros(mask.shape, dtype=np.int32)
+    labels, count = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
+    boxes = [(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in ndi.find_objects(labels)]
+    bars = [k for k, (x0, y0, x1, y1) in enumerate(boxes)
+            if x1 - x0 >= max(MIN_BAR_LENGTH * symbol_height, BAR_ASPECT * (y1 - y0))
+            and y1 - y0 <= BAR_THICKNESS * max(stroke_width, 1.0)]
+    bars.sort(key=lambda k: boxes[k][0] - boxes[k][2])  # widest first
+    taken = set()
+    fractions = []
+    for bar in bars:
+        if bar in taken:
+            continue
+        above = _marks_by(bar, boxes, taken, symbol_height, above=True)
+        below = _marks_by(bar, boxes, taken, symbol_height, above=False)
+        if not (_has_mark(above, boxes, symbol_height) and _has_mark(below, boxes, symbol_height)):
+            continue
+        top = min(boxes[k][1] for k in above)
+        bottom = max(boxes[k][3] for k in below)
+        if bottom - top < STACK_HEIGHT * symbol_height:
+            continue
+        taken.update(above + below + [bar])
+        fractions.append(StackedFraction(bar=bar + 1, numerator=tuple(k + 1 for k in above),
+                                         denominator=tuple(k + 1 for k in below), bar_box=tuple(boxes[bar])))
+    return fractions, labels
+
+
+def _marks_by(bar, boxes, taken, symbol_height, above):
+    """Components over (or under) the bar: centred within its ends, wholly on that side, and within REACH of
+    the bar or within STACKED_GAP of one found already (a numerator that is itself a stack is found whole)."""
+    x0, y0, x1, y1 = boxes[bar]
+    slack = OVERHANG * (x1 - x0)
+
+    def gap(k, to):  # vertical space between box k and the box ``to`` on the bar's side
+        return to[1] - boxes[k][3] if above else boxes[k][1] - to[3]
+
+    candidates = sorted((k for k, (a0, b0, a1, b1) in enumerate(boxes)
+                         if k != bar and k not in taken and x0 <= (a0 + a1) / 2 <= x1 and a0 >= x0 - slack
+                         and a1 <= x1 + slack and gap(k, boxes[bar]) >= -1),
+                        key=lambda k: gap(k, boxes[bar]))
+    found = []
+    for k in candidates:
+        if gap(k, boxes[bar]) <= REACH * symbol_height or any(
+                gap(k, boxes[j]) <= STACKED_GAP * symbol_height for j in found):
+            found.append(k)
+    return found
+
+
+def _has_mark(members, boxes, symbol_height):
+    return any(boxes[k][3] - boxes[k][1] >= MARK_HEIGHT * symbol_height for k in members)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A drawing's symbols with its stacked fractions read part by part.
+
+    ``segmentation`` holds every segment in reading order: the line's, and for each fraction (where its bar
+    stands on the line) its numerator's, its bar (kind ``/``) and its denominator's. ``roles[i]`` is
+    segment i's :attr:`py_pipeline.expression.Symbol.role`. ``line_mask`` is the ink of the line with each
+    fraction a solid block from its numerator's top to its denominator's bottom: what
+    :func:`py_pipeline.lines.text_lines` should count (a line written over a fraction is still a line).
+    ``parts`` are ``(role, Segmentation)`` of every numerator and denominator, for their own checks.
+    """
+
+    segmentation: object
+    roles: list
+    line_mask: np.ndarray
+    parts: list
+
+
+def read_layout(ink, segmentation, fractions, labels):
+    """Cut the line and each numerator and denominator on their own, and merge them in reading order.
+
+    Each is segmented from the ink of its own components (grown by two pixels, to keep the anti-aliased
+    edge), so a digit over a bar never meets the digit under it, and each measures its own line.
+    """
+    from py_pipeline.segment import Segment, Segmentation, segment
+
+    def own_ink(members):
+        region = ndi.binary_dilation(np.isin(labels, members), iterations=2)
+        return np.where(region, ink, 0.0).astype(np.float32), region
+
+    in_fractions = [label for f in fractions for label in (f.bar, *f.numerator, *f.denominator)]
+    line_ink, _ = own_ink([label for label in range(1, int(labels.max()) + 1) if label not in in_fractions])
+    units = [(_centre(s.box), [(s, "")]) for s in segment(line_ink).segments]
+    parts = []
+    stacked = np.zeros(ink.shape, dtype=bool)
+    for fraction in fractions:
+        unit = []
+        for role, members in (("numerator", fraction.numerator), ("denominator", fraction.denominator)):
+            part_ink, region = own_ink(list(members))
+            stacked |= region
+            part = segment(part_ink)
+            parts.append((role, part))
+            unit.append([(s, role) for s in part.segments])
+        bar_ink, _ = own_ink([fraction.bar])
+        x0, y0, x1, y1 = fraction.bar_box
+        top, left = max(y0 - 1, 0), max(x0 - 1, 0)
+        bar = Segment(box=(x0, y0, x1, y1), ink=bar_ink[top:y1 + 1, left:x1 + 1], origin=(left, top), kind="/",
+                      confidence=1.0, gap_before=None, n_components=1)
+        units.append((_centre(fraction.bar_box), unit[0] + [(bar, "fraction")] + unit[1]))
+    units.sort(key=lambda unit: unit[0])
+
+    segments, roles, previous_right = [], [], None
+    for _, members in units:
+        for seg, role in members:
+            if role in ("", "fraction"):  # the line's gaps, measured past any fraction in between
+                gap = None if previous_right is None else float(seg.box[0] - previous_right)
+                seg = replace(seg, gap_before=gap)
+                previous_right = seg.box[2] if previous_right is None else max(previous_right, seg.box[2])
+            segments.append(seg)
+            roles.append(role)
+    merged = Segmentation(segments=segments, mask=segmentation.mask, stroke_width=segmentation.stroke_width,
+                          symbol_height=segmentation.symbol_height, component_count=segmentation.component_count)
+    line_mask = segmentation.mask & ~stacked
+    for fraction in fractions:  # the whole stack stands on the line: writing above it is a line of its own
+        x0, _, x1, _ = fraction.bar_box
+        rows = np.flatnonzero(np.isin(labels, fraction.numerator + fraction.denominator).any(axis=1))
+        line_mask[rows[0]:rows[-1] + 1, x0:x1] = True
+    return Layout(segmentation=merged, roles=roles, line_mask=line_mask, parts=parts)
+
+
+def _centre(box):
+    return (box[0] + box[2]) / 2

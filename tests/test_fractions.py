@@ -1,0 +1,109 @@
+"""Stacked fractions (``2+ (1+2)/3 -1`` written with a bar): found on the ink, each part read on its own, and
+calculated; no bar is taken for one where there is none."""
+
+import numpy as np
+import pytest
+
+from drawing import assert_boxes_close, draw, draw_fraction
+from py_pipeline.fraction_bars import find_fractions
+from py_pipeline.recognize import recognize
+from py_pipeline.segment import segment
+from training.model_store import load_classifier
+
+
+def _fractions(ink):
+    seg = segment(ink)
+    return find_fractions(seg.mask, seg.stroke_width, seg.symbol_height)[0]
+
+
+def test_a_bar_with_symbols_over_and_under_it_is_a_fraction():
+    drawing = draw_fraction(["1", "+", "2"], ["3"], before=["2", "+"], after=["-", "1"])
+    (fraction,) = _fractions(drawing.ink)
+    assert (len(fraction.numerator), len(fraction.denominator)) == (3, 1)
+    assert_boxes_close([list(fraction.bar_box)], [drawing.boxes[drawing.names.index("bar")]], tolerance=2)
+
+
+@pytest.mark.parametrize("names", [
+    ["7", "-", "3"], ["4", "=", "4"], ["8", "÷", "2"], ["4split", "+split", "5split"], ["1", ".", "5", "×", "2"],
+])
+def test_no_fraction_on_a_line_of_symbols(names):
+    assert _fractions(draw(names, line_height=60, pen_width=6).ink) == []
+
+
+def test_writing_under_a_minus_of_the_line_above_is_no_fraction():
+    upper = draw(["2", "5", "-", "8"], line_height=60, pen_width=6).ink
+    lower = draw(["6", "/", "3"], line_height=60, pen_width=6).ink
+    ink = np.zeros((upper.shape[0] + lower.shape[0], max(upper.shape[1], lower.shape[1])), np.float32)
+    ink[:upper.shape[0], :upper.shape[1]] = upper
+    ink[upper.shape[0] - 40:upper.shape[0] - 40 + lower.shape[0], :lower.shape[1]] = np.maximum(
+        ink[upper.shape[0] - 40:upper.shape[0] - 40 + lower.shape[0], :lower.shape[1]], lower)
+    assert _fractions(ink) == []
+
+
+# --- read by the model ------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def classify():
+    return load_classifier(None)
+
+
+@pytest.mark.parametrize("parts, expression, value", [
+    ((["3"], ["4"], (), ()), "(3/4)", "3/4"),
+    ((["1", "+", "2"], ["3"], ["2", "+"], ["-", "1"]), "2+((1+2)/3)-1", "2"),   # was 2+47-1 = 48
+    ((["1", "2"], ["4"], (), ["+", "(", "1", ")"]), "(12/4)+(1)", "4"),
+    ((["7"], ["2", "-", "1"], ["6", "÷"], ()), "6/(7/(2-1))", "6/7"),
+])
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (36, 3)])
+def test_drawn_fractions_are_calculated(classify, parts, expression, value, line_height, pen_width):
+    numerator, denominator, before, after = parts
+    drawing = draw_fraction(numerator, denominator, before=before, after=after, line_height=line_height,
+                            pen_width=pen_width)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.value, result.error) == (expression, value, None)
+    roles = [""] * len(before) + ["numerator"] * len(numerator) + ["fraction"] + \
+        ["denominator"] * len(denominator) + [""] * len(after)
+    assert [s.role for s in result.symbols] == roles
+    bar = result.symbols[roles.index("fraction")]
+    assert (bar.char, bar.source) == ("/", "geometry")
+    assert_boxes_close([s.box for s in result.symbols], drawing.boxes, tolerance=pen_width + 1)
+
+
+def test_two_fractions_side_by_side(classify):
+    left = draw_fraction(["1"], ["2"], after=["+"])
+    right = draw_fraction(["1"], ["3"])
+    height = max(left.ink.shape[0], right.ink.shape[0])
+    ink = np.zeros((height, left.ink.shape[1] + right.ink.shape[1] - 60), np.float32)
+    ink[:left.ink.shape[0], :left.ink.shape[1]] = left.ink
+    ink[:right.ink.shape[0], left.ink.shape[1] - 60:] = np.maximum(ink[:right.ink.shape[0], left.ink.shape[1] - 60:],
+                                                                  right.ink)
+    result = recognize((255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8), classify)
+    assert (result.expression, result.value) == ("(1/2)+(1/3)", "5/6")
+
+
+def _grey(ink):
+    return (255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8)
+
+
+def test_a_line_written_over_a_fraction_is_a_line_of_its_own(classify):
+    drawing = draw_fraction(["2", "+", "1"], ["3"], before=["5", "-"])
+    above = draw(["4", "5"], line_height=60, pen_width=6, margin=0).ink
+    ink = np.vstack([np.zeros((100, drawing.ink.shape[1]), np.float32), drawing.ink])
+    x = drawing.boxes[2][0]
+    ink[40:40 + above.shape[0], x:x + above.shape[1]] = above  # 45 written 55 px over the numerator
+    result = recognize(_grey(ink), classify)
+    assert result.value is None and "2 lines of writing" in result.error.message   # was 5-4((2+1)/3)5 = -15
+
+
+def test_a_fraction_inside_a_fraction_is_refused_at_its_numerator(classify):
+    outer = draw_fraction(["8"], ["3"], line_height=60, pen_width=6)
+    inner = draw_fraction(["1"], ["2"], line_height=34, pen_width=4, bar_overhang=0.2)
+    ink = outer.ink.copy()
+    x0, y0, x1, y1 = outer.boxes[0]
+    ink[y0 - 3:y1 + 3, x0 - 3:x1 + 3] = 0.0  # the 8 goes, ½ written small in its place
+    rows, cols = np.flatnonzero(inner.ink.any(axis=1)), np.flatnonzero(inner.ink.any(axis=0))
+    small = inner.ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    top, left = y1 - small.shape[0], (x0 + x1) // 2 - small.shape[1] // 2
+    ink[top:y1, left:left + small.shape[1]] = np.maximum(ink[top:y1, left:left + small.shape[1]], small)
+    result = recognize(_grey(ink), classify)
+    assert result.value is None and "numerator is 2 lines" in result.error.message
+    assert result.error.box is not None
