@@ -409,8 +409,9 @@ def test_a_stacked_fraction_is_shown_stacked_and_its_roles_go_back_with_a_correc
     page = open_page(fake={"chars": ["2", "+", "1", "/", "3"], "roles": ["", "", "numerator", "fraction",
                                                                          "denominator"],
                            "expression": "2+(1/3)", "value": "7/3", "display": "7/3 ≈ 2.333333333"})
-    for x in (0.2, 0.3, 0.4, 0.5, 0.6):
-        draw(page, [(x, 0.3), (x + 0.05, 0.6)])
+    # As the fake segments columns, the stack is drawn left to right: numerator high, bar, denominator low.
+    for x, top, bottom in ((0.2, 0.4, 0.5), (0.3, 0.42, 0.48), (0.4, 0.1, 0.3), (0.5, 0.44, 0.46), (0.6, 0.65, 0.85)):
+        draw(page, [(x, top), (x + 0.05, bottom)])
     page.wait_for_selector("#expression .fraction .symbol.bar")
     numerator = page.locator("#expression .fraction-numerator .symbol").bounding_box()
     bar = page.locator("#expression .fraction-bar .symbol").bounding_box()
@@ -419,6 +420,11 @@ def test_a_stacked_fraction_is_shown_stacked_and_its_roles_go_back_with_a_correc
     assert bar["width"] >= numerator["width"] - 1
     assert page.locator("#expression .fraction-bar .symbol").get_attribute("aria-label").startswith(
         "the fraction bar, divided by")
+    # The answer is written at the height of the line, not of the stack: centred on the line's middle rows.
+    answer = page.locator("#overlay .inline-answer").bounding_box()
+    box = surface(page)
+    assert abs((answer["y"] + answer["height"] / 2 - box["y"]) / box["height"] - 0.45) < 0.06
+    assert answer["height"] < 0.2 * box["height"]   # sized by the line (0.1 high), not the stack (0.75)
     page.locator("#expression .fraction-denominator .symbol").click()
     page.locator("#alternatives .alternative", has_text="7").click()
     page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")

@@ -454,9 +454,10 @@ function renderOverlay(result) {
  */
 function placeAnswer({recognition, scale, chars, evaluation}) {
   const line = valueLine(evaluation);
-  const boxes = (recognition.symbols ?? []).map((symbol) => symbol.box).filter(Boolean);
-  if (evaluation.error || !line || !boxes.length) return;
-  const [y0, x1, y1] = [1, 2, 3].map((k) => (k < 2 ? Math.min : Math.max)(...boxes.map((b) => b[k])) / scale);
+  const symbols = (recognition.symbols ?? []).filter((symbol) => symbol.box);
+  if (evaluation.error || !line || !symbols.length) return;
+  const x1 = Math.max(...symbols.map((s) => s.box[2])) / scale;
+  const [y0, y1] = lineRows(symbols).map((y) => y / scale);
   const [, value] = line.parts.find(([part]) => part === 'exact' || part === 'truth');
   const answer = document.createElement('p');
   answer.className = `inline-answer ${line.kind}`;
@@ -477,6 +478,21 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   }
   answer.style.left = `${left}px`;
   answer.style.top = `${Math.max(0, top)}px`;
+}
+
+/**
+ * The rows of the line of writing, in image pixels: those of the symbols on it. A stacked fraction stands
+ * taller than the line; one written alone gives its bar's middle, give or take its numerator's height.
+ */
+function lineRows(symbols) {
+  const onLine = symbols.filter((s) => !s.role).map((s) => s.box);
+  if (onLine.length) return [Math.min(...onLine.map((b) => b[1])), Math.max(...onLine.map((b) => b[3]))];
+  const bar = symbols.find((s) => s.role === 'fraction')?.box;
+  const over = symbols.filter((s) => s.role === 'numerator').map((s) => s.box);
+  if (!bar || !over.length) return [Math.min(...symbols.map((s) => s.box[1])), Math.max(...symbols.map((s) => s.box[3]))];
+  const middle = (bar[1] + bar[3]) / 2;
+  const half = Math.max(...over.map((b) => b[3] - b[1])) / 2;
+  return [middle - half, middle + half];
 }
 
 /** The top of something `height` tall placed `gap` under the rows y0..y1, or over them if it would leave
