@@ -1,7 +1,7 @@
 """Recognition benchmark: exact-match rate, images per second and time per stage on composed expressions.
 
     .venv/bin/python benchmarks/recognition.py [--count 200] [--seed 0] [--touching 0.15] [--model DIR]
-                                               [--scribbles N] [--no-second-look] [--photos]
+                                               [--scribbles N] [--no-second-look] [--photos] [--structured]
 
 Each drawing is a random expression composed from MNIST **test** digits redrawn with the canvas pen plus
 generated operators (:mod:`training.expression_images`), some digits written into their neighbour as a fast
@@ -13,6 +13,9 @@ as an exact match when the recognised ASCII expression equals the drawn one char
 ``--photos`` photographs every drawing first (:mod:`training.photographs`: blank, lined or squared paper,
 turned, on a desk or filling the frame, lit from one side, 2000–4000 px wide, JPEG), and reads the photos;
 they are read ten at a time, to bound memory, and only the reading is timed.
+``--structured`` composes expressions with raised exponents and stacked fractions instead
+(:func:`training.expression_images.random_structured_text`); the expected text then has the ``^`` and the
+brackets the pipeline writes for them (so its per-symbol counts are approximate).
 This is a script that prints numbers, not a test: speed depends on the machine and its load.
 """
 
@@ -30,7 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from py_pipeline.errors import UnreadableSymbolError  # noqa: E402
 from py_pipeline.recognize import recognize_batch  # noqa: E402
 from training.expression_images import (POLARITIES, compose_expression, digits_by_label,  # noqa: E402
-                                        random_expression_text, scribble_drawing)
+                                        expected_expression, random_expression_text, random_structured_text,
+                                        scribble_drawing)
 from training.mnist_data import load_mnist  # noqa: E402
 from training.model_store import load_classifier  # noqa: E402
 from training.photographs import photograph  # noqa: E402
@@ -53,15 +57,18 @@ def main():
                         help="read unsure crops once only (py_pipeline.views), to measure what the second look brings")
     parser.add_argument("--photos", action="store_true",
                         help="read phone-like photos of the drawings (training.photographs) instead of the drawings")
+    parser.add_argument("--structured", action="store_true",
+                        help="expressions with raised exponents and stacked fractions")
     args = parser.parse_args()
 
     mnist = load_mnist()
     digits = digits_by_label(mnist.test_images, mnist.test_labels)
     rng = np.random.default_rng(args.seed)
     polarities = ("dark-on-light",) if args.photos else POLARITIES  # a photo is of ink on paper
-    drawings = [compose_expression(random_expression_text(rng), digits, rng, polarities[i % len(polarities)],
-                                   args.touching)
+    texts = random_structured_text if args.structured else random_expression_text
+    drawings = [compose_expression(texts(rng), digits, rng, polarities[i % len(polarities)], args.touching)
                 for i in range(args.count)]
+    expected = [expected_expression(d.text) for d in drawings]
     classify = load_classifier(args.model)
     # Warm-up: Keras builds its graph on the first call.
     recognize_batch([drawings[0].image], classify, second_look=args.second_look)
@@ -78,24 +85,24 @@ def main():
         results = recognize_batch([d.image for d in drawings], classify, second_look=args.second_look)
         elapsed = time.perf_counter() - start
 
-    exact = [r.expression == d.text.replace(":", "/") for r, d in zip(results, drawings)]
-    symbols = sum(len(d.text) for d in drawings)
+    exact = [r.expression == text for r, text in zip(results, expected)]
+    symbols = sum(len(d.boxes) for d in drawings)
     stage_totals = {}
     for r in results:
         for stage, ms in r.timings_ms.items():
             stage_totals.setdefault(stage, []).append(ms)
 
     print(f"drawings            {len(drawings)} ({symbols} symbols, seed {args.seed}, touching {args.touching}"
-          f"{', photographed' if args.photos else ''})")
+          f"{', photographed' if args.photos else ''}{', structured' if args.structured else ''})")
     print(f"exact match         {sum(exact)}/{len(exact)} = {100 * sum(exact) / len(exact):.1f}%")
     print(f"throughput          {len(drawings) / elapsed:.1f} images/s ({elapsed:.2f} s in all)")
     print("time per stage      (ms per image: mean, median)")
     for stage, values in stage_totals.items():
         print(f"  {stage:<17} {statistics.fmean(values):8.2f} {statistics.median(values):8.2f}")
-    misses = [(d.text, r.expression, r.error) for d, r, ok in zip(drawings, results, exact) if not ok]
+    misses = [(text, r.expression, r.error) for text, r, ok in zip(expected, results, exact) if not ok]
     for text, got, error in misses[:args.show_misses]:
         print(f"  miss: drew {text!r:<22} read {got!r:<22} {error.message if error else ''}")
-    for line in miss_summary([d.text.replace(":", "/") for d in drawings], [r.expression for r in results]):
+    for line in miss_summary(expected, [r.expression for r in results]):
         print(line)
     flagged = [isinstance(r.error, UnreadableSymbolError) for r in results]
     print(f"unreadable          {sum(flagged)} of the {len(flagged)} expressions reported as unreadable")

@@ -13,10 +13,10 @@ jitter 0.04) must never be read as powers; ``tests/test_exponents.py`` draws bot
 
 from py_pipeline.symbols import DIGITS
 
-EXPONENT_HEIGHT = 0.8
+EXPONENT_HEIGHT = 0.85
 """An exponent's digits are at most this fraction of the base's height."""
 
-EXPONENT_BOTTOM = 0.65
+EXPONENT_BOTTOM = 0.7
 """An exponent's digits end (their lowest ink) at most this fraction of the base's height below its top:
 well above the line the base sits on. Handwritten exponents end near the base's middle."""
 

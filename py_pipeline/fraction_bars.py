@@ -63,6 +63,10 @@ class StackedFraction:
 def find_fractions(mask, stroke_width, symbol_height):
     """The stacked fractions in a binarised drawing, widest bar first, and the components they refer to.
 
+    Bars are found as runs of ink along rows at least :data:`MIN_BAR_LENGTH` long, not as components of their
+    own: a bar often touches the writing over or under it (the flag of a ``5``, the end of a ``7``), and
+    with it, it is one component that is no bar at all.
+
     Parameters
     ----------
     mask : (M, N) ndarray of bool
@@ -75,51 +79,130 @@ def find_fractions(mask, stroke_width, symbol_height):
     fractions : list of StackedFraction
         No component belongs to two fractions.
     labels : (M, N) ndarray of int
-        The 8-connected components of ``mask`` the fractions name (0 is paper).
+        The 8-connected components of ``mask`` with the fractions' bars cut out, and each bar a label of its
+        own: what the fractions name (0 is paper).
     """
+    nothing = [], np.zeros(mask.shape, dtype=np.int32)
     if symbol_height <= 0 or not mask.any():
-        return [], np.zeros(mask.shape, dtype=np.int32)
-    labels, count = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
+        return nothing
+    runs, count = ndi.label(_long_runs(mask, MIN_BAR_LENGTH * symbol_height), structure=np.ones((3, 3), bool))
+    candidates = [(k + 1, (s[1].start, s[0].start, s[1].stop, s[0].stop))
+                  for k, s in enumerate(ndi.find_objects(runs))]
+    candidates = [(label, box) for label, box in candidates if _is_bar(box, stroke_width, symbol_height)]
+    candidates.sort(key=lambda candidate: candidate[1][0] - candidate[1][2])  # widest first
+    candidates = [(label, box) for label, box in candidates if _ink_over_and_under(mask, box, symbol_height)]
+    if not candidates:
+        return nothing  # the usual case, a line with no fraction: decided without labelling anything
+    reach = int(np.ceil(stroke_width)) + 1  # the pen's rounded ends and the edges of a wavering bar
+    grown = {label: _grown(runs, label, box, reach) & mask for label, box in candidates}
+    accepted, inside = [], np.zeros(mask.shape, dtype=bool)  # ink of the fractions accepted so far
+    for label, box in candidates:
+        if (grown[label] & inside).any():
+            continue  # a bar within a wider fraction's numerator or denominator: part of it, not a fraction
+        members = _stack_around(mask & ~grown[label] & ~inside, box, symbol_height)
+        if members is not None:
+            accepted.append(label)
+            inside |= members | grown[label]
+    if not accepted:
+        return nothing
+
+    bars = np.logical_or.reduce([grown[label] for label in accepted])
+    labels, count = ndi.label(mask & ~bars, structure=np.ones((3, 3), dtype=bool))
     boxes = [(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in ndi.find_objects(labels)]
-    bars = [k for k, (x0, y0, x1, y1) in enumerate(boxes)
-            if x1 - x0 >= max(MIN_BAR_LENGTH * symbol_height, BAR_ASPECT * (y1 - y0))
-            and y1 - y0 <= BAR_THICKNESS * max(stroke_width, 1.0)]
-    bars.sort(key=lambda k: boxes[k][0] - boxes[k][2])  # widest first
-    taken = set()
-    fractions = []
-    for bar in bars:
-        if bar in taken:
+    fractions, taken = [], set()
+    for label in accepted:
+        box = next(b for candidate, b in candidates if candidate == label)
+        above = _marks_by(box, boxes, taken, symbol_height, above=True)
+        below = _marks_by(box, boxes, taken, symbol_height, above=False)
+        if not _is_stack(above, below, boxes, symbol_height):
             continue
-        above = _marks_by(bar, boxes, taken, symbol_height, above=True)
-        below = _marks_by(bar, boxes, taken, symbol_height, above=False)
-        if not (_has_mark(above, boxes, symbol_height) and _has_mark(below, boxes, symbol_height)):
-            continue
-        top = min(boxes[k][1] for k in above)
-        bottom = max(boxes[k][3] for k in below)
-        if bottom - top < STACK_HEIGHT * symbol_height:
-            continue
-        taken.update(above + below + [bar])
-        fractions.append(StackedFraction(bar=bar + 1, numerator=tuple(k + 1 for k in above),
-                                         denominator=tuple(k + 1 for k in below), bar_box=tuple(boxes[bar])))
+        taken.update(above + below)
+        count += 1
+        labels[grown[label]] = count
+        fractions.append(StackedFraction(bar=count, numerator=tuple(k + 1 for k in above),
+                                         denominator=tuple(k + 1 for k in below), bar_box=tuple(box)))
     return fractions, labels
 
 
-def _marks_by(bar, boxes, taken, symbol_height, above):
+def _long_runs(mask, length):
+    """Pixels of ``mask`` in a run of at least ``length`` inked pixels along their row."""
+    height, width = mask.shape
+    padded = np.zeros((height, width + 2), dtype=np.int8)  # paper at both ends: no run spans two rows
+    padded[:, 1:-1] = mask
+    edges = np.diff(padded.ravel())
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    long = stops - starts >= length
+    marks = np.zeros(padded.size + 1, dtype=np.int32)
+    np.add.at(marks, starts[long] + 1, 1)
+    np.add.at(marks, stops[long] + 1, -1)
+    return (np.cumsum(marks)[:-1] > 0).reshape(height, width + 2)[:, 1:-1]
+
+
+def _ink_over_and_under(mask, box, symbol_height):
+    """Whether the ink between the bar's ends, within REACH over and under it, reaches STACK_HEIGHT from top to
+    bottom: a cheap first test that the crossbar of a ``4`` or a ``+``, inside one symbol's height, fails."""
+    x0, y0, x1, y1 = box
+    reach = int(np.ceil(REACH * symbol_height))
+    top = max(y0 - reach, 0)
+    over = np.flatnonzero(mask[top:y0, x0:x1].any(axis=1))
+    under = np.flatnonzero(mask[y1:y1 + reach, x0:x1].any(axis=1))
+    return bool(over.size and under.size and (y1 + under[-1]) - (top + over[0]) >= STACK_HEIGHT * symbol_height)
+
+
+def _grown(runs, label, box, reach):
+    """The run pixels of ``label`` grown by ``reach`` pixels, worked out in a window around its box."""
+    x0, y0, x1, y1 = box
+    top, left = max(y0 - reach, 0), max(x0 - reach, 0)
+    window = np.s_[top:y1 + reach, left:x1 + reach]
+    grown = np.zeros(runs.shape, dtype=bool)
+    grown[window] = ndi.binary_dilation(runs[window] == label, iterations=reach)
+    return grown
+
+
+def _is_bar(box, stroke_width, symbol_height):
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    # A bar drawn by hand climbs a little: its box is a few percent of its length taller than the pen.
+    return width >= max(MIN_BAR_LENGTH * symbol_height, BAR_ASPECT * height) and \
+        height <= BAR_THICKNESS * max(stroke_width, 1.0) + 0.05 * width
+
+
+def _stack_around(ink, bar_box, symbol_height):
+    """The pixels of the numerator and denominator ``ink`` (the drawing without this bar) has around it, or
+    None when it has no such stack."""
+    labels, _ = ndi.label(ink, structure=np.ones((3, 3), dtype=bool))
+    boxes = [(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in ndi.find_objects(labels)]
+    above = _marks_by(bar_box, boxes, set(), symbol_height, above=True)
+    below = _marks_by(bar_box, boxes, set(), symbol_height, above=False)
+    if not _is_stack(above, below, boxes, symbol_height):
+        return None
+    return np.isin(labels, [k + 1 for k in above + below])
+
+
+def _is_stack(above, below, boxes, symbol_height):
+    if not (_has_mark(above, boxes, symbol_height) and _has_mark(below, boxes, symbol_height)):
+        return False
+    top = min(boxes[k][1] for k in above)
+    bottom = max(boxes[k][3] for k in below)
+    return bottom - top >= STACK_HEIGHT * symbol_height
+
+
+def _marks_by(bar_box, boxes, taken, symbol_height, above):
     """Components over (or under) the bar: centred within its ends, wholly on that side, and within REACH of
     the bar or within STACKED_GAP of one found already (a numerator that is itself a stack is found whole)."""
-    x0, y0, x1, y1 = boxes[bar]
+    x0, y0, x1, y1 = bar_box
     slack = OVERHANG * (x1 - x0)
 
     def gap(k, to):  # vertical space between box k and the box ``to`` on the bar's side
         return to[1] - boxes[k][3] if above else boxes[k][1] - to[3]
 
     candidates = sorted((k for k, (a0, b0, a1, b1) in enumerate(boxes)
-                         if k != bar and k not in taken and x0 <= (a0 + a1) / 2 <= x1 and a0 >= x0 - slack
-                         and a1 <= x1 + slack and gap(k, boxes[bar]) >= -1),
-                        key=lambda k: gap(k, boxes[bar]))
+                         if k not in taken and x0 <= (a0 + a1) / 2 <= x1 and a0 >= x0 - slack
+                         and a1 <= x1 + slack and gap(k, bar_box) >= -1),
+                        key=lambda k: gap(k, bar_box))
     found = []
     for k in candidates:
-        if gap(k, boxes[bar]) <= REACH * symbol_height or any(
+        if gap(k, bar_box) <= REACH * symbol_height or any(
                 gap(k, boxes[j]) <= STACKED_GAP * symbol_height for j in found):
             found.append(k)
     return found

@@ -46,3 +46,18 @@ def test_the_photo_benchmark_reads_photographs_of_the_drawings():
     assert count == 12 and exact + sum(map(int, kinds.groups())) == count
     # Reading a photo starts from a camera-sized image: the input stage costs far more than for a drawing.
     assert float(re.search(r"^\s+input\s+([\d.]+)", out, re.M).group(1)) > 0
+
+
+@pytest.mark.slow
+def test_the_structured_benchmark_compares_with_the_text_the_pipeline_writes():
+    run = subprocess.run([sys.executable, "benchmarks/recognition.py", "--count", "12", "--seed", "1",
+                          "--structured", "--show-misses", "12"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    out = run.stdout
+    assert re.search(r"drawings\s+12 \(\d+ symbols, seed 1, touching 0.15, structured\)", out)
+    exact, count = map(int, re.search(r"exact match\s+(\d+)/(\d+)", out).groups())
+    assert count == 12 and exact > 0
+    # Misses list what was drawn the way the pipeline writes it: no composer notation left in it.
+    for drawn in re.findall(r"miss: drew '([^']*)'", out):
+        assert not set(drawn) & set("{|}:")

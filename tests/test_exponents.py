@@ -56,7 +56,7 @@ def test_a_raised_minus_belongs_to_the_exponent_after_it():
     ("52", [_on_line(0), _box(50, 10, 75)]),                           # smaller and a little high
     ("52", [_on_line(0), _box(50, -30, 90)]),                          # high, but as tall as a digit
     ("+2", [_mid(0), _high(50)]),                             # nothing to raise to a power
-    ("12", [_on_line(0, 0.6), _high(50, size=0.5)]),                   # only smaller than a big neighbour
+    ("52", [_on_line(0), _box(50, 5, 70)]),                            # smaller, ending at 3/4 of the 5
 ])
 def test_digits_that_vary_along_the_line_are_not_exponents(chars, boxes):
     assert raised_symbols(chars, boxes) == set()

@@ -405,9 +405,9 @@ def test_text_round_trips_with_minimal_parentheses(tree, rnd):
     # "(1+2)3".
     for opening, closing in _paren_pairs(rendered):
         inner = rendered[opening + 1:closing]
-        # (With powers, a number to a power after a bracket too: "(2)(3^2)" could be "(2)3^2".)
-        if opening > 0 and rendered[opening - 1] == ")" and inner[0] in "0123456789." and set(inner) <= set(
-                "0123456789.^-"):
+        # (With powers, a power after a factor too: "(2)(3^2)" could be "(2)3^2", "0((-1)^2)" "0(-1)^2".)
+        after_factor = opening > 0 and rendered[opening - 1] in ")0123456789."
+        if after_factor and (_is_power(inner) or (rendered[opening - 1] == ")" and set(inner) <= set("0123456789."))):
             continue
         shorter = rendered[:opening] + inner + rendered[closing + 1:]
         try:
@@ -415,6 +415,14 @@ def test_text_round_trips_with_minimal_parentheses(tree, rnd):
         except ExpressionError:
             continue
         assert reparsed != node.to_dict(), f"redundant parentheses in {rendered!r}"
+
+
+def _is_power(text):
+    try:
+        node = parse_text(text)
+    except ExpressionError:
+        return False
+    return isinstance(node, Binary) and node.op == "^"
 
 
 def _paren_pairs(text):

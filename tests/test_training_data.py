@@ -391,3 +391,16 @@ def test_scribbles_are_tangles_no_symbol_is_and_reproducible():
     crops = scribbles(10, np.random.default_rng(6))
     assert crops.shape == (10, 28, 28) and crops.dtype == np.float32 and crops.max() == pytest.approx(1.0)
     assert np.array_equal(crops, scribbles(10, np.random.default_rng(6)))
+
+
+def test_composed_exponents_and_fractions_box_every_drawn_symbol():
+    from training.expression_images import compose_expression, expected_expression
+
+    digits = {d: np.stack([_digit_one()] * 2) for d in range(10)}
+    drawing = compose_expression("2^3+{12|4}", digits, np.random.default_rng(0))
+    assert expected_expression(drawing.text) == "2^3+(12/4)"
+    assert expected_expression("{1+2|3}-4^-1:2") == "((1+2)/3)-4^-1/2"
+    base, exponent, plus, over_1, over_2, bar, under = drawing.boxes
+    assert exponent[3] - exponent[1] <= 0.85 * (base[3] - base[1]) and exponent[3] <= base[1] + 0.7 * (base[3] - base[1])
+    assert max(over_1[3], over_2[3]) <= bar[1] and bar[3] <= under[1]
+    assert bar[0] <= over_1[0] and over_2[2] <= bar[2] and (bar[2] - bar[0]) > 3 * (bar[3] - bar[1])

@@ -40,6 +40,10 @@ def digits_by_label(images, labels):
 def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0):
     """Draw ``text`` (ASCII: ``0-9 + - * / ( ) . =``, with ``:`` standing for ``÷``) as one writer would.
 
+    Two notations draw what has no character of its own: ``^`` raises the digits (and a leading ``-``) after
+    it, written smaller, as an exponent (``2^3``, ``10^-3``); ``{A|B}`` stacks ``A`` over a bar over ``B``, a
+    fraction (``2+{1+2|3}``). :func:`expected_expression` says what the pipeline should read for them.
+
     Parameters
     ----------
     text : str
@@ -58,44 +62,137 @@ def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0
     if polarity not in POLARITIES:
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     digit_height, pen = random_writer(rng)
-    mid_line = digit_height / 2.0  # distance of the operators' centre above the baseline
-    patches = [_symbol_patch(char, digits, rng, digit_height, pen) for char in text]
-
     margin = int(round(0.4 * digit_height + pen))
+    canvas, boxes = _lay_out(_items(text), digits, rng, digit_height, pen, touching, margin)
+    return ComposedExpression(text=text, image=_as_image(canvas, polarity), ink=canvas, boxes=boxes)
+
+
+def expected_expression(text):
+    """The expression text the pipeline should read for a :func:`compose_expression` text: ``:`` is ``/``
+    and a stacked ``{A|B}`` is bracketed as :func:`py_pipeline.expression.expression_text` writes it."""
+    out = []
+    for kind, value in _items(text):
+        if kind == "fraction":
+            parts = ["(" + part + ")" if not set(part) <= DIGITS | {"."} else part
+                     for part in (expected_expression(value[0]), expected_expression(value[1]))]
+            out.append(f"({parts[0]}/{parts[1]})")
+        else:
+            out.append(("^" + value) if kind == "raised" else value.replace(":", "/"))
+    return "".join(out)
+
+
+def _items(text):
+    """``(kind, value)`` of what ``text`` draws in order: ``("symbol", char)``, ``("raised", "12")`` (an
+    exponent's characters) or ``("fraction", (numerator text, denominator text))``."""
+    items, i = [], 0
+    while i < len(text):
+        if text[i] == "^":
+            j = i + 1 + (text[i + 1:i + 2] == "-")
+            while j < len(text) and text[j] in DIGITS:
+                j += 1
+            items.append(("raised", text[i + 1:j]))
+            i = j
+        elif text[i] == "{":
+            close = text.index("}", i)
+            numerator, denominator = text[i + 1:close].split("|")
+            items.append(("fraction", (numerator, denominator)))
+            i = close + 1
+        else:
+            items.append(("symbol", text[i]))
+            i += 1
+    return items
+
+
+def _lay_out(items, digits, rng, digit_height, pen, touching, margin):
+    """Ink of a line of items and the box of each symbol on it, in reading order."""
+    mid_line = digit_height / 2.0  # distance of the operators' centre above the baseline
+    patches = [_item_patch(kind, value, digits, rng, digit_height, pen) for kind, value in items]
+    chars = [value if kind == "symbol" else "" for kind, value in items]
+
     x = float(margin)
     placed = []
-    for char, (ink, anchor) in zip(text, patches):
+    for position, (char, (ink, anchor, inner)) in enumerate(zip(chars, patches)):
         if placed:
-            previous = text[len(placed) - 1]
+            previous = chars[position - 1]
             close = char in DIGITS and previous in DIGITS | {"."}
-            if close and previous in DIGITS and rng.random() < touching:
+            if isinstance(anchor, tuple) and anchor[0] == "raised":
+                x += digit_height * rng.uniform(0.03, 0.15)
+            elif close and previous in DIGITS and rng.random() < touching:
                 x -= pen * rng.uniform(0.5, 1.5)
             else:
                 x += digit_height * (rng.uniform(0.08, 0.3) if close else rng.uniform(0.15, 0.45))
-        # anchor: "base" sits on the baseline, "mid" is centred on the mid line, "under" hangs to the baseline.
+        # anchor: "base" sits on the baseline, "mid" is centred on the mid line, "under" hangs to the baseline;
+        # ("raised", lift) ends lift above the baseline, ("bar", row) has that row on the mid line.
         jitter = rng.normal(0.0, 0.04 * digit_height)
         if anchor == "base":
             bottom = jitter
+        elif isinstance(anchor, tuple) and anchor[0] == "raised":
+            bottom = -anchor[1] + jitter
+        elif isinstance(anchor, tuple) and anchor[0] == "bar":
+            bottom = ink.shape[0] - anchor[1] - mid_line + jitter
         else:
             bottom = -mid_line + ink.shape[0] / 2.0 + jitter
-        placed.append((ink, x, bottom))
+        placed.append((ink, x, bottom, inner))
         x += ink.shape[1]
     width = int(np.ceil(x)) + margin
-    top_extent = max(ink.shape[0] - bottom for ink, _, bottom in placed)
-    low_extent = max(max(bottom for _, _, bottom in placed), 0.0)
+    top_extent = max(ink.shape[0] - bottom for ink, _, bottom, _ in placed)
+    low_extent = max(max(bottom for _, _, bottom, _ in placed), 0.0)
     height = int(np.ceil(top_extent + low_extent)) + 2 * margin
     baseline = margin + top_extent
 
     canvas = blank(height, width)
     boxes = []
-    for ink, left, bottom in placed:
+    for ink, left, bottom, inner in placed:
         top = int(round(baseline + bottom - ink.shape[0]))
         left = int(round(left))
         paint(canvas, ink, top, left)
+        if inner is not None:
+            boxes += [[x0 + left, y0 + top, x1 + left, y1 + top] for x0, y0, x1, y1 in inner]
+            continue
         rows = np.flatnonzero(ink.max(axis=1) > 0.25)
         cols = np.flatnonzero(ink.max(axis=0) > 0.25)
         boxes.append([left + int(cols[0]), top + int(rows[0]), left + int(cols[-1]) + 1, top + int(rows[-1]) + 1])
-    return ComposedExpression(text=text, image=_as_image(canvas, polarity), ink=canvas, boxes=boxes)
+    return canvas, boxes
+
+
+def _item_patch(kind, value, digits, rng, digit_height, pen):
+    """``(ink, anchor, boxes)`` of one item; ``boxes`` are its symbols' (None for a single symbol)."""
+    if kind == "symbol":
+        return (*_symbol_patch(value, digits, rng, digit_height, pen), None)
+    if kind == "raised":
+        # An exponent: a half-size line whose bottom is about the base digit's middle.
+        size = digit_height * rng.uniform(0.5, 0.7)
+        ink, boxes = _trimmed(*_lay_out(_items(value), digits, rng, size, pen, 0.0, 0))
+        return ink, ("raised", digit_height * rng.uniform(0.4, 0.55)), boxes
+    size = digit_height * rng.uniform(0.75, 0.95)  # fractions are written a little smaller than the line
+    over, over_boxes = _trimmed(*_lay_out(_items(value[0]), digits, rng, size, pen, 0.0, 0))
+    under, under_boxes = _trimmed(*_lay_out(_items(value[1]), digits, rng, size, pen, 0.0, 0))
+    length = max(over.shape[1], under.shape[1]) + 2 * digit_height * rng.uniform(0.05, 0.25)
+    space = digit_height * rng.uniform(0.12, 0.3)
+    bar_row = int(round(over.shape[0] + space))
+    height = int(np.ceil(bar_row + space + under.shape[0] + pen))
+    width = int(np.ceil(length + pen))
+    ink = blank(height, width)
+    offsets = [(int(round((width - part.shape[1]) / 2)), top)
+               for part, top in ((over, 0), (under, int(round(bar_row + space))))]
+    for part, (left, top) in zip((over, under), offsets):
+        paint(ink, part, top, left)
+    bar = blank(height, width)
+    draw_polyline(bar, [(pen / 2, bar_row), (width - pen / 2, bar_row + rng.normal(0, 0.02) * length)], pen)
+    np.maximum(ink, bar, out=ink)
+    rows, cols = np.flatnonzero(bar.max(axis=1) > 0.25), np.flatnonzero(bar.max(axis=0) > 0.25)
+    shift = lambda boxes, dx, dy: [[x0 + dx, y0 + dy, x1 + dx, y1 + dy] for x0, y0, x1, y1 in boxes]  # noqa
+    boxes = (shift(over_boxes, *offsets[0]) + [[int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1]]
+             + shift(under_boxes, *offsets[1]))
+    return ink, ("bar", bar_row), boxes
+
+
+def _trimmed(ink, boxes):
+    """``ink`` cut to its inked box, ``boxes`` moved with it."""
+    rows, cols = np.flatnonzero(ink.max(axis=1) > 0), np.flatnonzero(ink.max(axis=0) > 0)
+    top, left = int(rows[0]), int(cols[0])
+    return ink[top:rows[-1] + 1, left:cols[-1] + 1], [[x0 - left, y0 - top, x1 - left, y1 - top]
+                                                       for x0, y0, x1, y1 in boxes]
 
 
 def random_expression_text(rng, max_numbers=4):
@@ -124,6 +221,30 @@ def random_expression_text(rng, max_numbers=4):
     if rng.random() < 0.2:
         parts.append("=")
     return "".join(parts)
+
+
+def random_structured_text(rng, max_terms=4):
+    """A random expression with the layouts :func:`compose_expression` draws: 2–``max_terms`` terms joined by
+    ``+ - * /``, each a 1–3 digit number, a number to a raised power (``7^2``, ``10^-3``) or a stacked fraction
+    of two short expressions (``{12+3|4}``)."""
+    terms = []
+    for _ in range(int(rng.integers(2, max_terms + 1))):
+        kind = rng.choice(["number", "power", "fraction"], p=[0.4, 0.3, 0.3])
+        if kind == "fraction":
+            over = random_expression_text(rng, 2).rstrip("=") if rng.random() < 0.5 else _number(rng, 2)
+            under = random_expression_text(rng, 2).rstrip("=") if rng.random() < 0.3 else _number(rng, 2)
+            terms.append("{" + over + "|" + under + "}")
+            continue
+        number = _number(rng, 3)
+        if kind == "power":
+            number += "^" + ("-" if rng.random() < 0.15 else "") + _number(rng, 1 if rng.random() < 0.8 else 2)
+        terms.append(number)
+    return "".join(term + (str(rng.choice(list("+-*/"))) if i < len(terms) - 1 else "")
+                   for i, term in enumerate(terms))
+
+
+def _number(rng, most_digits):
+    return str(int(rng.integers(0, 10 ** int(rng.integers(1, most_digits + 1)))))
 
 
 def scribble_drawing(rng, width=600, height=256):
