@@ -8,9 +8,10 @@ below each; :mod:`py_pipeline.recognize` then reads the numerator, the denominat
 each on its own, and puts them together in reading order (:class:`py_pipeline.expression.Symbol`'s
 ``role``).
 
-What makes a bar a fraction bar, in symbol heights of the drawing: a long thin stroke (at least
-:data:`MIN_BAR_LENGTH`) with a stroke-sized mark both above and below it, within :data:`REACH`, whose
-centres lie over the bar, the whole stack at least :data:`STACK_HEIGHT` tall. A ``-`` on the line has
+What makes a bar a fraction bar, in symbol heights of the drawing: a thin run of ink along rows at least
+:data:`MIN_BAR_LENGTH` long (cut out of whatever touches it) with a symbol-sized mark both above and below
+it, within :data:`REACH`, whose centres lie over the bar, the whole stack at least :data:`STACK_HEIGHT`
+tall. A ``-`` on the line has
 nothing above and below it; the lower bar of an ``=``, the dots of a ``÷`` and a decimal point are no such
 marks, and a ``+`` drawn in three pieces is too short. A fraction within a numerator or a denominator is
 not read: the inner one is refused as two lines of writing.
