@@ -84,8 +84,9 @@ def find_fractions(mask, stroke_width, symbol_height):
         own: what the fractions name (0 is paper).
     """
     nothing = [], np.zeros(mask.shape, dtype=np.int32)
-    if symbol_height <= 0 or not mask.any():
-        return nothing
+    rows = np.flatnonzero(mask.any(axis=1))
+    if symbol_height <= 0 or rows.size == 0 or rows[-1] - rows[0] < STACK_HEIGHT * symbol_height:
+        return nothing  # a line of writing too low to hold a stack: the usual case, decided at once
     runs, count = ndi.label(_long_runs(mask, MIN_BAR_LENGTH * symbol_height), structure=np.ones((3, 3), bool))
     candidates = [(k + 1, (s[1].start, s[0].start, s[1].stop, s[0].stop))
                   for k, s in enumerate(ndi.find_objects(runs))]
