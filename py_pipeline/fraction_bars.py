@@ -101,7 +101,7 @@ def find_fractions(mask, stroke_width, symbol_height):
     for label, box in candidates:
         if (grown[label] & inside).any():
             continue  # a bar within a wider fraction's numerator or denominator: part of it, not a fraction
-        members = _stack_around(mask & ~grown[label] & ~inside, box, symbol_height)
+        members = _stack_around(mask & ~grown[label] & ~inside, _Bar(runs, label, box), symbol_height)
         if members is not None:
             accepted.append(label)
             inside |= members | grown[label]
@@ -114,8 +114,9 @@ def find_fractions(mask, stroke_width, symbol_height):
     fractions, taken = [], set()
     for label in accepted:
         box = next(b for candidate, b in candidates if candidate == label)
-        above = _marks_by(box, boxes, taken, symbol_height, above=True)
-        below = _marks_by(box, boxes, taken, symbol_height, above=False)
+        bar = _Bar(runs, label, box)
+        above = _marks_by(bar, boxes, taken, symbol_height, above=True)
+        below = _marks_by(bar, boxes, taken, symbol_height, above=False)
         if not _is_stack(above, below, boxes, symbol_height):
             continue
         taken.update(above + below)
@@ -169,13 +170,13 @@ def _is_bar(box, stroke_width, symbol_height):
         height <= BAR_THICKNESS * max(stroke_width, 1.0) + 0.05 * width
 
 
-def _stack_around(ink, bar_box, symbol_height):
+def _stack_around(ink, bar, symbol_height):
     """The pixels of the numerator and denominator ``ink`` (the drawing without this bar) has around it, or
     None when it has no such stack."""
     labels, _ = ndi.label(ink, structure=np.ones((3, 3), dtype=bool))
     boxes = [(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in ndi.find_objects(labels)]
-    above = _marks_by(bar_box, boxes, set(), symbol_height, above=True)
-    below = _marks_by(bar_box, boxes, set(), symbol_height, above=False)
+    above = _marks_by(bar, boxes, set(), symbol_height, above=True)
+    below = _marks_by(bar, boxes, set(), symbol_height, above=False)
     if not _is_stack(above, below, boxes, symbol_height):
         return None
     return np.isin(labels, [k + 1 for k in above + below])
@@ -189,22 +190,48 @@ def _is_stack(above, below, boxes, symbol_height):
     return bottom - top >= STACK_HEIGHT * symbol_height
 
 
-def _marks_by(bar_box, boxes, taken, symbol_height, above):
+class _Bar:
+    """A bar's box and, column by column, its top and bottom row: a bar drawn by hand climbs or falls, and
+    what is over its low end may be lower than its box's top."""
+
+    def __init__(self, runs, label, box):
+        self.box = box
+        x0, y0, x1, y1 = box
+        own = runs[y0:y1, x0:x1] == label
+        inked = own.any(axis=0)
+        rows = np.arange(y0, y1)[:, None]
+        self.tops = np.where(inked, np.where(own, rows, y1).min(axis=0), y0)
+        self.bottoms = np.where(inked, np.where(own, rows + 1, y0).max(axis=0), y1)
+
+    def rows_under(self, a0, a1):
+        """``(top, bottom)`` of the bar over the columns ``a0:a1`` (its nearest end beyond its ends)."""
+        x0, _, x1, _ = self.box
+        first = int(np.clip(a0 - x0, 0, x1 - x0 - 1))
+        last = int(np.clip(a1 - x0, first + 1, x1 - x0))
+        return int(self.tops[first:last].min()), int(self.bottoms[first:last].max())
+
+
+def _marks_by(bar, boxes, taken, symbol_height, above):
     """Components over (or under) the bar: centred within its ends, wholly on that side, and within REACH of
     the bar or within STACKED_GAP of one found already (a numerator that is itself a stack is found whole)."""
-    x0, y0, x1, y1 = bar_box
+    x0, _, x1, _ = bar.box
     slack = OVERHANG * (x1 - x0)
+
+    def gap_to_bar(k):  # vertical space between box k and the bar where it stands over (under) it
+        a0, b0, a1, b1 = boxes[k]
+        top, bottom = bar.rows_under(a0, a1)
+        return top - b1 if above else b0 - bottom
 
     def gap(k, to):  # vertical space between box k and the box ``to`` on the bar's side
         return to[1] - boxes[k][3] if above else boxes[k][1] - to[3]
 
     candidates = sorted((k for k, (a0, b0, a1, b1) in enumerate(boxes)
                          if k not in taken and x0 <= (a0 + a1) / 2 <= x1 and a0 >= x0 - slack
-                         and a1 <= x1 + slack and gap(k, bar_box) >= -1),
-                        key=lambda k: gap(k, bar_box))
+                         and a1 <= x1 + slack and gap_to_bar(k) >= -1),
+                        key=gap_to_bar)
     found = []
     for k in candidates:
-        if gap(k, bar_box) <= REACH * symbol_height or any(
+        if gap_to_bar(k) <= REACH * symbol_height or any(
                 gap(k, boxes[j]) <= STACKED_GAP * symbol_height for j in found):
             found.append(k)
     return found
