@@ -99,7 +99,8 @@ PROTOCOL_JS = """async (texts) => {
           httpMessage: client.detectFileProtocol({protocol: 'http:'})};
 }"""
 
-EXPRESSIONS = ["12+7*(3-1)", "7/2", "1/3", "2×3=6", "1/0", "(2+3", "5+", "0.1+0.2", "-3*-3", "8/2(4)"]
+EXPRESSIONS = ["12+7*(3-1)", "7/2", "1/3", "2×3=6", "1/0", "(2+3", "5+", "0.1+0.2", "-3*-3", "8/2(4)", "2^10-(-2)^-3",
+               "9^9^9"]
 
 
 def test_worker_protocol_runs_py_pipeline_in_pyodide(chromium, site_url, built_site):
@@ -139,6 +140,8 @@ def test_worker_protocol_runs_py_pipeline_in_pyodide(chromium, site_url, built_s
     assert by_text["1/0"]["error"]["symbol_index"] == 1 and by_text["1/0"]["value"] is None
     assert by_text["(2+3"]["error"]["message"]
     assert out["bare"]["error"] is not None  # "4 2" with a gap: two numbers, no operator
+    assert by_text["2^10-(-2)^-3"]["value"] == "8193/8" and "2¹⁰ = 1024" in by_text["2^10-(-2)^-3"]["steps"]
+    assert "too large" in by_text["9^9^9"]["error"]["message"]  # refused before it is computed, in Pyodide too
 
     assert out["recognizeError"]["stage"] == "recognize"
     assert "unavailable" in out["recognizeError"]["message"] and "--no-scientific-packages" in out["recognizeError"]["message"]
