@@ -2,8 +2,9 @@
 
 The orchestration of the whole pipeline, the same in the browser and in the CLI:
 
-    image ─► to_ink ─► segment ─► normalize_batch ─► classify (one batch) ─► split wide glyphs (one more
-    batch) ─► tokens ─► tree ─► exact value and steps
+    image ─► to_ink ─► segment (the line, and each stacked fraction's numerator and denominator on their
+    own) ─► normalize_batch ─► classify (one batch) ─► split wide glyphs (one more batch) ─► exponents ─►
+    tokens ─► tree ─► exact value and steps
 
 ``classify`` is injected — Keras in CPython, TF.js in the browser — and is called at most twice per
 :func:`recognize_batch`, however many images and symbols there are: per-call overhead, not arithmetic,
