@@ -49,6 +49,10 @@ tall: two symbols stacked, not one symbol drawn in pieces around a bar."""
 OVERHANG = 0.25
 """A numerator's or denominator's marks may stick out past the bar's ends by this share of its length."""
 
+UNDERLINE_LENGTH = 1.5
+"""Shortest underline, in symbol heights: it runs under two symbols or more. A fraction bar drawn before its
+denominator is written is usually shorter, and stays (the drawing is then one line and a bar)."""
+
 
 @dataclass(frozen=True)
 class StackedFraction:
@@ -125,6 +129,40 @@ def find_fractions(mask, stroke_width, symbol_height):
         fractions.append(StackedFraction(bar=count, numerator=tuple(k + 1 for k in above),
                                          denominator=tuple(k + 1 for k in below), bar_box=tuple(box)))
     return fractions, labels
+
+
+def find_underlines(mask, stroke_width, symbol_height):
+    """The ink of lines drawn under the writing, as on paper before the answer: to be erased before cutting.
+
+    An underline is a stroke of its own (touching no symbol), a bar at least :data:`UNDERLINE_LENGTH` long,
+    with writing over it and nothing under it. Left in, it was cut as part of the symbols over it (``12+5``
+    underlined was read as 1215). The long foot of a wide ``2`` is no underline: it is one stroke with the
+    ``2``. Returns a mask of their pixels (the pen's rounded ends included), or None when there are none.
+    """
+    if symbol_height <= 0 or not mask.any():
+        return None
+    runs, count = ndi.label(_long_runs(mask, UNDERLINE_LENGTH * symbol_height), structure=np.ones((3, 3), bool))
+    if count == 0:
+        return None
+    strokes, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
+    found = None
+    reach = int(np.ceil(stroke_width)) + 1
+    for k, s in enumerate(ndi.find_objects(runs)):
+        box = (s[1].start, s[0].start, s[1].stop, s[0].stop)
+        x0, y0, x1, y1 = box
+        under = mask[y1 + reach:y1 + int(np.ceil(REACH * symbol_height)), x0:x1]
+        if not _is_bar(box, stroke_width, symbol_height) or under.any() or not mask[:y0, x0:x1].any():
+            continue  # not a bar, something under it (a fraction's denominator), or nothing over it
+        grown = _grown(runs, k + 1, box, reach) & mask
+        stroke = np.isin(strokes, np.unique(strokes[runs == k + 1]))
+        if (stroke & ~grown).sum() > stroke_width * symbol_height / 2:
+            continue  # one stroke with ink beyond the bar: part of a symbol
+        labels, _ = ndi.label(mask & ~grown, structure=np.ones((3, 3), dtype=bool))
+        boxes = [(t[1].start, t[0].start, t[1].stop, t[0].stop) for t in ndi.find_objects(labels)]
+        if _has_mark(_marks_by(_Bar(runs, k + 1, box), boxes, set(), symbol_height, above=True), boxes,
+                     symbol_height):
+            found = grown if found is None else found | grown
+    return found
 
 
 def _long_runs(mask, length):

@@ -24,12 +24,13 @@ import time
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from scipy.ndimage import binary_dilation
 
 from py_pipeline import views
 from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, UnreadableSymbolError
 from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.exponents import raised_symbols
-from py_pipeline.fraction_bars import find_fractions, read_layout
+from py_pipeline.fraction_bars import find_fractions, find_underlines, read_layout
 from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, tokenize
 from py_pipeline.image_input import to_ink
 from py_pipeline.lines import text_lines
@@ -281,20 +282,26 @@ class _Drawing:
         self._lap("input", start)
 
         start = time.perf_counter()
-        self.segmentation = segment(self.ink_image.ink)
+        ink = self.ink_image.ink
+        self.segmentation = segment(ink)
+        underlines = find_underlines(self.segmentation.mask, self.segmentation.stroke_width,
+                                     self.segmentation.symbol_height)
+        if underlines is not None:  # erased, with their soft edge, and the rest cut again
+            ink = np.where(binary_dilation(underlines, iterations=2), 0.0, ink).astype(np.float32)
+            self.segmentation = segment(ink)
         self.roles = None  # each segment's place in a stacked fraction, when there are any
         part_lines = []
         seg = self.segmentation
         fractions, labels = find_fractions(seg.mask, seg.stroke_width, seg.symbol_height)
         if fractions:
-            layout = read_layout(self.ink_image.ink, seg, fractions, labels)
+            layout = read_layout(ink, seg, fractions, labels)
             self.segmentation, self.roles = layout.segmentation, layout.roles
             lines = text_lines(layout.line_mask)
             part_lines = [(role, text_lines(part.mask)) for role, part in layout.parts]
-            self.straight = straighten(self.ink_image.ink, [])  # a stack of lines is no line to fit: left as is
+            self.straight = straighten(ink, [])  # a stack of lines is no line to fit: left as is
         else:
             lines = text_lines(seg.mask)
-            self.straight = straighten(self.ink_image.ink, [s.box for s in seg.segments if s.kind == "glyph"])
+            self.straight = straighten(ink, [s.box for s in seg.segments if s.kind == "glyph"])
             if self.straight.tilt_deg:
                 self.segmentation = segment(self.straight.ink)  # cut the level line, not the tilted one
         self._lap("segment", start)

@@ -1,14 +1,15 @@
 """Stacked fractions (``2+ (1+2)/3 -1`` written with a bar): found on the ink, each part read on its own, and
-calculated; no bar is taken for one where there is none."""
+calculated; no bar is taken for one where there is none. And a line drawn under the writing is erased."""
 
 import numpy as np
 import pytest
 
 from drawing import assert_boxes_close, draw, draw_fraction
-from py_pipeline.fraction_bars import find_fractions
+from py_pipeline.fraction_bars import find_fractions, find_underlines
 from py_pipeline.recognize import recognize
 from py_pipeline.segment import segment
 from training.model_store import load_classifier
+from training.pen import draw_polyline
 
 
 def _fractions(ink):
@@ -107,3 +108,44 @@ def test_a_fraction_inside_a_fraction_is_refused_at_its_numerator(classify):
     result = recognize(_grey(ink), classify)
     assert result.value is None and "numerator is 2 lines" in result.error.message
     assert result.error.box is not None
+
+
+def _underlined(names, line_height, pen_width, below=None):
+    """``names`` on a line, a line drawn under them, and optionally ``below`` written under that."""
+    drawing = draw(names, line_height=line_height, pen_width=pen_width)
+    ink = np.vstack([drawing.ink, np.zeros((2 * line_height, drawing.ink.shape[1]), np.float32)])
+    x0, x1, bottom = drawing.boxes[0][0], drawing.boxes[-1][2], drawing.boxes[0][3]
+    draw_polyline(ink, [(x0 - 5, bottom + line_height // 4), (x1 + 5, bottom + line_height // 4 + 3)], pen_width)
+    if below is not None:
+        under = draw(below, line_height=line_height, pen_width=pen_width, margin=0).ink
+        top = bottom + line_height // 2
+        ink[top:top + under.shape[0], x0:x0 + under.shape[1]] = np.maximum(
+            ink[top:top + under.shape[0], x0:x0 + under.shape[1]], under)
+    return ink
+
+
+@pytest.mark.parametrize("names, expression, value", [
+    (["1", "2", "+", "5"], "12+5", "17"),      # was 1215
+    (["7", "×", "3"], "7*3", "21"),            # was 133
+    (["1", "2", "+", "5", "="], "12+5=", "17"),
+])
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (36, 3)])
+def test_a_line_drawn_under_the_writing_is_erased(classify, names, expression, value, line_height, pen_width):
+    result = recognize(_grey(_underlined(names, line_height, pen_width)), classify)
+    assert (result.expression, result.value) == (expression, value)
+
+
+def test_a_bar_with_writing_under_it_or_nothing_over_it_is_no_underline():
+    assert find_underlines(_mask(_underlined(["1", "2", "+", "5"], 60, 6, below=["1", "7"])), 6.0, 60.0) is None
+    lone = np.zeros((100, 300), np.float32)
+    draw_polyline(lone, [(20, 50), (280, 50)], 6)
+    assert find_underlines(lone > 0.5, 6.0, 60.0) is None
+    assert find_underlines(_mask(_underlined(["1", "2", "+", "5"], 60, 6)), 6.0, 60.0) is not None
+    # The long foot of a wide 2 (an MNIST 2 of the benchmark, 1.8 symbols long) is one stroke with the 2.
+    two = np.zeros((120, 300), np.float32)
+    draw_polyline(two, [(30, 30), (60, 12), (90, 30), (40, 90), (250, 90)], 6)
+    assert find_underlines(two > 0.5, 6.0, 60.0) is None
+
+
+def _mask(ink):
+    return segment(ink).mask
