@@ -49,6 +49,10 @@ tall: two symbols stacked, not one symbol drawn in pieces around a bar."""
 OVERHANG = 0.25
 """A numerator's or denominator's marks may stick out past the bar's ends by this share of its length."""
 
+TALL_MARKS = 1.8
+"""Marks this many times taller than the median mark are brackets around a stack, not digits: see
+:func:`_digit_height`."""
+
 UNDERLINE_LENGTH = 1.5
 """Shortest underline, in symbol heights: it runs under two symbols or more. A fraction bar drawn before its
 denominator is written is usually shorter, and stays (the drawing is then one line and a bar)."""
@@ -89,7 +93,10 @@ def find_fractions(mask, stroke_width, symbol_height):
     """
     nothing = [], np.zeros(mask.shape, dtype=np.int32)
     rows = np.flatnonzero(mask.any(axis=1))
-    if symbol_height <= 0 or rows.size == 0 or rows[-1] - rows[0] < STACK_HEIGHT * symbol_height:
+    if symbol_height <= 0 or rows.size == 0:
+        return nothing
+    symbol_height = min(symbol_height, _digit_height(mask, stroke_width))
+    if rows[-1] - rows[0] < STACK_HEIGHT * symbol_height:
         return nothing  # a line of writing too low to hold a stack: the usual case, decided at once
     runs, count = ndi.label(_long_runs(mask, MIN_BAR_LENGTH * symbol_height), structure=np.ones((3, 3), bool))
     candidates = [(k + 1, (s[1].start, s[0].start, s[1].stop, s[0].stop))
@@ -163,6 +170,27 @@ def find_underlines(mask, stroke_width, symbol_height):
                      symbol_height):
             found = grown if found is None else found | grown
     return found
+
+
+def _digit_height(mask, stroke_width):
+    """The height of the drawing's digits when two marks much taller than the rest stand in it, else inf.
+
+    Segmentation's symbol height counts only marks at least half as tall as the tallest, so brackets drawn
+    around a whole fraction (``(6 over 3)²``) set it, and the fraction inside looked too small to be one: it
+    was read as one glyph, an ``8``. Two marks (brackets) over :data:`TALL_MARKS` times the median mark are
+    left out here; otherwise segmentation's estimate stands (the median of all marks would count the arms of
+    a ``+`` drawn in pieces, and make it a fraction of two ticks).
+    """
+    labels, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
+    heights = np.array([s[0].stop - s[0].start for s in ndi.find_objects(labels)
+                        if s[0].stop - s[0].start > 2.5 * stroke_width])
+    if heights.size < 3:
+        return np.inf
+    tall = heights > TALL_MARKS * np.median(heights)
+    if tall.sum() < 2:
+        return np.inf
+    rest = heights[~tall]
+    return float(np.median(rest[rest >= 0.5 * rest.max()]))
 
 
 def _long_runs(mask, length):

@@ -110,6 +110,25 @@ def test_a_fraction_inside_a_fraction_is_refused_at_its_numerator(classify):
     assert result.error.box is not None
 
 
+def test_a_bracketed_fraction_raised_to_a_power(classify):
+    # Brackets as tall as the fraction set segmentation's symbol height; the fraction inside looked too small
+    # to be one and was read as one glyph: (8)² = 64.
+    fraction = draw_fraction(["6"], ["3"], line_height=60, pen_width=6)
+    rows, cols = np.flatnonzero(fraction.ink.any(axis=1)), np.flatnonzero(fraction.ink.any(axis=0))
+    stack = fraction.ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    height = stack.shape[0]
+    left, right = (draw([b], line_height=height + 10, pen_width=6, margin=0).ink for b in ("(", ")"))
+    two = draw(["2"], line_height=40, pen_width=6, margin=0).ink
+    ink = np.zeros((height + 160, left.shape[1] + stack.shape[1] + right.shape[1] + two.shape[1] + 200), np.float32)
+    top, x = 80, 40
+    for piece, dy, space in ((left, -5, 15), (stack, 0, 15), (right, -5, 8), (two, -30, 0)):
+        np.maximum(ink[top + dy:top + dy + piece.shape[0], x:x + piece.shape[1]], piece,
+                   out=ink[top + dy:top + dy + piece.shape[0], x:x + piece.shape[1]])
+        x += piece.shape[1] + space
+    result = recognize(_grey(ink), classify)
+    assert (result.expression, result.value) == ("((6/3))^2", "4")
+
+
 def _underlined(names, line_height, pen_width, below=None):
     """``names`` on a line, a line drawn under them, and optionally ``below`` written under that."""
     drawing = draw(names, line_height=line_height, pen_width=pen_width)
