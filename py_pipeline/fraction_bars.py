@@ -53,6 +53,9 @@ TALL_MARKS = 1.8
 """Marks this many times taller than the median mark are brackets around a stack, not digits: see
 :func:`_digit_height`."""
 
+BRACKET_WIDTH = 0.4
+"""…and at most this share of their height wide: a big digit among the pieces of split symbols is no bracket."""
+
 UNDERLINE_LENGTH = 1.5
 """Shortest underline, in symbol heights: it runs under two symbols or more. A fraction bar drawn before its
 denominator is written is usually shorter, and stays (the drawing is then one line and a bar)."""
@@ -177,18 +180,19 @@ def _digit_height(mask, stroke_width):
 
     Segmentation's symbol height counts only marks at least half as tall as the tallest, so brackets drawn
     around a whole fraction (``(6 over 3)²``) set it, and the fraction inside looked too small to be one: it
-    was read as one glyph, an ``8``. Two marks (brackets) over :data:`TALL_MARKS` times the median mark are
-    left out here; otherwise segmentation's estimate stands (the median of all marks would count the arms of
+    was read as one glyph, an ``8``. Two narrow marks (brackets) over :data:`TALL_MARKS` times the median mark
+    are left out here; otherwise segmentation's estimate stands (the median of all marks would count the arms of
     a ``+`` drawn in pieces, and make it a fraction of two ticks).
     """
     labels, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
-    heights = np.array([s[0].stop - s[0].start for s in ndi.find_objects(labels)
-                        if s[0].stop - s[0].start > 2.5 * stroke_width])
+    sizes = np.array([(s[0].stop - s[0].start, s[1].stop - s[1].start) for s in ndi.find_objects(labels)
+                      if s[0].stop - s[0].start > 2.5 * stroke_width]).reshape(-1, 2)
+    heights = sizes[:, 0]
     if heights.size < 3:
         return np.inf
     tall = heights > TALL_MARKS * np.median(heights)
-    if tall.sum() < 2:
-        return np.inf
+    if (tall & (sizes[:, 1] <= BRACKET_WIDTH * heights)).sum() < 2:
+        return np.inf  # no pair of tall, narrow marks: no brackets around a stack
     rest = heights[~tall]
     return float(np.median(rest[rest >= 0.5 * rest.max()]))
 

@@ -129,6 +129,12 @@ def test_a_bracketed_fraction_raised_to_a_power(classify):
     assert (result.expression, result.value) == ("((6/3))^2", "4")
 
 
+def test_big_digits_among_pieces_of_split_symbols_are_no_brackets():
+    # Tall marks, but as wide as digits: the digit height stays segmentation's, and the + drawn in pieces is
+    # no fraction of two ticks (it was, for a commit's while: 4+5×2 read as (1/1)(1/1)5*2).
+    assert _fractions(draw(["4split", "+split", "5split", "×split", "2"], line_height=80, pen_width=8).ink) == []
+
+
 def _underlined(names, line_height, pen_width, below=None):
     """``names`` on a line, a line drawn under them, and optionally ``below`` written under that."""
     drawing = draw(names, line_height=line_height, pen_width=pen_width)
