@@ -238,6 +238,18 @@ def expression_text(symbols):
     return "".join(mark if symbol is None else to_ascii(symbol.char) for mark, symbol, _ in _laid_out(symbols))
 
 
+def runs_of_one_role(symbols):
+    """Positions of the symbols in each run of consecutive ones with the same ``role``: the line, a numerator,
+    a bar, a denominator, the line again. Each is a line of writing of its own."""
+    runs = []
+    for position, symbol in enumerate(symbols):
+        if runs and symbols[runs[-1][-1]].role == symbol.role:
+            runs[-1].append(position)
+        else:
+            runs.append([position])
+    return runs
+
+
 def _laid_out(symbols):
     """The symbols, and between them the marks their layout implies: ``(mark, None, index)`` for a ``^`` or
     a fraction's bracket (``index``: the symbol to point at), ``(None, symbol, symbol.index)`` for a symbol.
@@ -246,14 +258,9 @@ def _laid_out(symbols):
     a plain number: ``2+(3/4)``, ``((1+2)/3)``.
     """
     symbols = list(map(_as_symbol, symbols))
-    runs = []  # (role, first, last) of each run of one role
-    for position, symbol in enumerate(symbols):
-        if runs and runs[-1][0] == symbol.role:
-            runs[-1][2] = position
-        else:
-            runs.append([symbol.role, position, position])
-    for role, first, last in runs:
-        run = symbols[first:last + 1]
+    for positions in runs_of_one_role(symbols):
+        run = [symbols[i] for i in positions]
+        role = run[0].role
         plain = all((to_ascii(s.char) in DIGITS or s.char == ".") and not s.raised for s in run)
         brackets = role in ("numerator", "denominator") and not plain
         if role == "numerator":

@@ -31,7 +31,7 @@ from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError,
 from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.exponents import raised_symbols
 from py_pipeline.fraction_bars import find_fractions, find_underlines, read_layout
-from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, tokenize
+from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, runs_of_one_role, tokenize
 from py_pipeline.image_input import to_ink
 from py_pipeline.lines import text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
@@ -542,20 +542,10 @@ def _with_exponents(symbols, line_boxes):
     digits are smaller and higher than the line's, and no exponent of it.
     """
     raised = set()
-    for run in _runs_of_one_role(symbols):
+    for run in runs_of_one_role(symbols):
         found = raised_symbols([symbols[i].char for i in run], [line_boxes[i] for i in run])
         raised.update(run[k] for k in found)
     return [replace(s, raised=s.index in raised) for s in symbols]
-
-
-def _runs_of_one_role(symbols):
-    runs = []
-    for i, symbol in enumerate(symbols):
-        if runs and symbols[runs[-1][-1]].role == symbol.role:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
 
 
 def _reread_to_parse(symbols, line_boxes):
