@@ -485,11 +485,12 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
  * taller than the line; one written alone gives its bar's middle, give or take its numerator's height.
  */
 function lineRows(symbols) {
+  const rowsOf = (boxes) => [Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[3]))];
   const onLine = symbols.filter((s) => !s.role).map((s) => s.box);
-  if (onLine.length) return [Math.min(...onLine.map((b) => b[1])), Math.max(...onLine.map((b) => b[3]))];
+  if (onLine.length) return rowsOf(onLine);
   const bar = symbols.find((s) => s.role === 'fraction')?.box;
   const over = symbols.filter((s) => s.role === 'numerator').map((s) => s.box);
-  if (!bar || !over.length) return [Math.min(...symbols.map((s) => s.box[1])), Math.max(...symbols.map((s) => s.box[3]))];
+  if (!bar || !over.length) return rowsOf(symbols.map((s) => s.box));
   const middle = (bar[1] + bar[3]) / 2;
   const half = Math.max(...over.map((b) => b[3] - b[1])) / 2;
   return [middle - half, middle + half];
@@ -541,29 +542,22 @@ function openAlternatives(index, anchor) {
     `Symbol ${index + 1}: read as ${displayChar(symbol.char)} (${percent(symbol.confidence)})`;
   ui.alternativesList.replaceChildren();
   const options = candidates(symbol);
-  const pick = (char, className) => {
+  const pick = (char, className, raised = result.raised[index]) => {
     const button = document.createElement('button');
     button.type = 'button';
     button.className = className;
-    button.setAttribute('aria-pressed', String(char === chosen));
+    button.setAttribute('aria-pressed', String(char === chosen && raised === result.raised[index]));
     button.addEventListener('click', () => {
       state.refocus = {container: anchor.closest('#expression, #steps') ?? ui.expression, index};
       closeAlternatives();
-      pickAlternative(index, char);
+      pickAlternative(index, char, raised);
     });
     return button;
   };
   // Whether a digit is an exponent is read from where it was written; a hurried 23 can look like 2³.
-  const exponent = document.createElement('button');
-  exponent.type = 'button';
-  exponent.className = 'exponent-toggle';
+  const exponent = pick(chosen, 'exponent-toggle', !result.raised[index]);
   exponent.setAttribute('aria-pressed', String(result.raised[index]));
   exponent.textContent = 'Written as an exponent (2³)';
-  exponent.addEventListener('click', () => {
-    state.refocus = {container: anchor.closest('#expression, #steps') ?? ui.expression, index};
-    closeAlternatives();
-    pickAlternative(index, result.chars[index], !result.raised[index]);
-  });
   for (const {char, confidence} of options) {
     const button = pick(char, 'alternative');
     button.setAttribute('aria-label', `${SPOKEN[char] ?? char}, ${percent(confidence)}`);
