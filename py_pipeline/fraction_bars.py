@@ -72,7 +72,7 @@ class StackedFraction:
     """``(x0, y0, x1, y1)`` of the bar, end exclusive."""
 
 
-def find_fractions(mask, stroke_width, symbol_height):
+def find_fractions(mask, stroke_width, symbol_height, component_boxes):
     """The stacked fractions in a binarised drawing, widest bar first, and the components they refer to.
 
     Bars are found as runs of ink along rows at least :data:`MIN_BAR_LENGTH` long, not as components of their
@@ -85,6 +85,8 @@ def find_fractions(mask, stroke_width, symbol_height):
         Binarised ink without specks (:attr:`py_pipeline.segment.Segmentation.mask`).
     stroke_width, symbol_height : float
         As segmentation measured them on the whole drawing.
+    component_boxes : sequence of ``(x0, y0, x1, y1)``
+        The mask's connected components (:attr:`py_pipeline.segment.Segmentation.component_boxes`).
 
     Returns
     -------
@@ -98,7 +100,7 @@ def find_fractions(mask, stroke_width, symbol_height):
     rows = np.flatnonzero(mask.any(axis=1))
     if symbol_height <= 0 or rows.size == 0:
         return nothing
-    symbol_height = min(symbol_height, _digit_height(mask, stroke_width))
+    symbol_height = min(symbol_height, _digit_height(component_boxes, stroke_width))
     if rows[-1] - rows[0] < STACK_HEIGHT * symbol_height:
         return nothing  # a line of writing too low to hold a stack: the usual case, decided at once
     runs, count = ndi.label(_long_runs(mask, MIN_BAR_LENGTH * symbol_height), structure=np.ones((3, 3), bool))
@@ -175,7 +177,7 @@ def find_underlines(mask, stroke_width, symbol_height):
     return found
 
 
-def _digit_height(mask, stroke_width):
+def _digit_height(component_boxes, stroke_width):
     """The height of the drawing's digits when two marks much taller than the rest stand in it, else inf.
 
     Segmentation's symbol height counts only marks at least half as tall as the tallest, so brackets drawn
@@ -184,9 +186,8 @@ def _digit_height(mask, stroke_width):
     are left out here; otherwise segmentation's estimate stands (the median of all marks would count the arms of
     a ``+`` drawn in pieces, and make it a fraction of two ticks).
     """
-    labels, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
-    sizes = np.array([(s[0].stop - s[0].start, s[1].stop - s[1].start) for s in ndi.find_objects(labels)
-                      if s[0].stop - s[0].start > 2.5 * stroke_width]).reshape(-1, 2)
+    sizes = np.array([(y1 - y0, x1 - x0) for x0, y0, x1, y1 in component_boxes
+                      if y1 - y0 > 2.5 * stroke_width]).reshape(-1, 2)
     heights = sizes[:, 0]
     if heights.size < 3:
         return np.inf
@@ -335,7 +336,7 @@ def read_layout(ink, segmentation, fractions, labels):
     Each is segmented from the ink of its own components (grown by two pixels, to keep the anti-aliased
     edge), so a digit over a bar never meets the digit under it, and each measures its own line.
     """
-    from py_pipeline.segment import Segment, Segmentation, segment
+    from py_pipeline.segment import Segment, segment
 
     def own_ink(members):
         region = ndi.binary_dilation(np.isin(labels, members), iterations=2)
@@ -371,8 +372,7 @@ def read_layout(ink, segmentation, fractions, labels):
                 previous_right = seg.box[2] if previous_right is None else max(previous_right, seg.box[2])
             segments.append(seg)
             roles.append(role)
-    merged = Segmentation(segments=segments, mask=segmentation.mask, stroke_width=segmentation.stroke_width,
-                          symbol_height=segmentation.symbol_height, component_count=segmentation.component_count)
+    merged = replace(segmentation, segments=segments)
     line_mask = segmentation.mask & ~stacked
     for fraction in fractions:  # the whole stack stands on the line: writing above it is a line of its own
         x0, _, x1, _ = fraction.bar_box

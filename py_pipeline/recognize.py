@@ -292,7 +292,7 @@ class _Drawing:
         self.roles = None  # each segment's place in a stacked fraction, when there are any
         part_lines = []
         seg = self.segmentation
-        fractions, labels = find_fractions(seg.mask, seg.stroke_width, seg.symbol_height)
+        fractions, labels = find_fractions(seg.mask, seg.stroke_width, seg.symbol_height, seg.component_boxes)
         if fractions:
             layout = read_layout(ink, seg, fractions, labels)
             self.segmentation, self.roles = layout.segmentation, layout.roles

@@ -155,6 +155,9 @@ class Segmentation:
     component_count : int
         Connected components left after speck removal. Above :data:`MAX_COMPONENTS` the image is not
         segmented at all (``segments`` is empty): it is a page of text or noise, not one expression.
+    component_boxes : tuple of tuple
+        ``(x0, y0, x1, y1)`` of each of those components, in working-image pixels (empty when the image was not
+        segmented), so later stages need not label the mask again.
     """
 
     segments: list
@@ -162,6 +165,7 @@ class Segmentation:
     stroke_width: float
     symbol_height: float
     component_count: int
+    component_boxes: tuple = ()
 
 
 def segment(ink):
@@ -206,7 +210,8 @@ def segment(ink):
     groups = _group(parts, labels, stroke_width, symbol_height, band)
     segments = _segments(groups, parts, labels, region_ink, band, offset=(left, top))
     return Segmentation(segments=segments, mask=mask, stroke_width=stroke_width, symbol_height=symbol_height,
-                        component_count=count)
+                        component_count=count,
+                        component_boxes=tuple((p.x0 + left, p.y0 + top, p.x1 + left, p.y1 + top) for p in parts))
 
 
 def binarize(ink):

@@ -14,7 +14,7 @@ from training.pen import draw_polyline
 
 def _fractions(ink):
     seg = segment(ink)
-    return find_fractions(seg.mask, seg.stroke_width, seg.symbol_height)[0]
+    return find_fractions(seg.mask, seg.stroke_width, seg.symbol_height, seg.component_boxes)[0]
 
 
 def test_a_bar_with_symbols_over_and_under_it_is_a_fraction():
