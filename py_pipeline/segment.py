@@ -612,7 +612,7 @@ def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_h
         bar = parts[group[0]]
         if len(group) == 1 and bar.shape == "bar" and in_top_band(bar):
             owner = nearest_symbol(bar, exclude=root)
-            if owner is None or _exponent_sign(bar, [box for r, box in boxes.items() if r != root]):
+            if owner is None or _exponent_sign(bar, [box for r, box in boxes.items() if r != root], stroke_width):
                 continue
             # High on the line, but is it high on the symbol? With few strokes the line's band is a guess (a
             # 4 whose stem is broken in two made a mid-height minus beside it look high).
@@ -622,18 +622,21 @@ def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_h
     return pairs
 
 
-def _exponent_sign(bar, boxes):
+def _exponent_sign(bar, boxes, stroke_width):
     """Whether a bar high on the line is the minus sign of an exponent (``10⁻³``), not a piece of a symbol.
 
     The symbol right after the bar is an exponent of the one before it (:func:`py_pipeline.exponents.
     is_exponent`: small, high), and the bar is level with it. A ``5``'s bar drawn apart lies over the
-    ``5``, not before it; the start of a ``7`` belongs to a full-height symbol.
+    ``5``, not before it, even when it is flicked out to the right and ends level with an exponent
+    (``75³`` was read as 7⁵⁻³); the start of a ``7`` belongs to a full-height symbol.
     """
-    before = [box for box in boxes if box[2] <= bar.x0]
+    before = [box for box in boxes if box[0] < bar.x0]
     after = [box for box in boxes if box[0] >= bar.x1]
     if not before or not after:
         return False
     base = max(before, key=lambda box: box[2])
+    if base[2] > bar.x0 + stroke_width:
+        return False  # the bar starts over the symbol before it: its top stroke, drawn apart
     exponent = min(after, key=lambda box: box[0])
     return is_exponent(exponent, base) and exponent[1] <= bar.cy <= exponent[3]
 

@@ -52,6 +52,9 @@ SYMBOLS = {
     # The top bar drawn as a second stroke that floats off the body, to the right of it.
     "5float": (0.6, [[(0.22, 0.2), (0.15, 0.45)] + _arc(0.48, 0.68, 0.38, 0.28, 235, 500, 18),
                      [(0.95, 0.02), (1.5, 0.0)]]),
+    # The top bar drawn apart, from over the right of the body out past it, as a fast hand flicks it.
+    "5flick": (0.6, [[(0.22, 0.2), (0.15, 0.45)] + _arc(0.48, 0.68, 0.38, 0.28, 235, 500, 18),
+                     [(0.75, 0.05), (1.25, 0.0)]]),
     # Strokes that leave a separate blob: where the pen first landed, where it was lifted.
     "7blob": (0.6, [[(-0.15, 0.05)], [(0.14, 0.06), (0.92, 0.06), (0.4, 0.96)]]),
     "3blob": (0.6, [_arc(0.45, 0.27, 0.38, 0.23, 200, 450, 16) + _arc(0.45, 0.73, 0.42, 0.23, 270, 520, 16),

@@ -82,12 +82,21 @@ def classify():
     (["1", "0", "-", "3"], {2, 3}, "10^-3", "1/1000"),
     (["(", "1", "+", "2", ")", "2", "×", "3"], {5}, "(1+2)^2*3", "27"),
     (["5", "2", "4"], set(), "524", "524"),
+    # A 5's top stroke drawn apart and flicked out level with the exponent is the 5's, not a minus sign.
+    (["7", "5flick", "3", "+", "1"], {2}, "75^3+1", "421876"),
 ])
 @pytest.mark.parametrize("line_height, pen_width", [(80, 7), (40, 3)])
 def test_drawn_powers_are_calculated(classify, names, raised, expression, value, line_height, pen_width):
     result = recognize(draw(names, line_height=line_height, pen_width=pen_width, raised=raised).grey(), classify)
     assert (result.expression, result.value, result.tilt_deg) == (expression, value, 0.0)
     assert [s.to_dict()["raised"] for s in result.symbols] == [i in raised for i in range(len(names))]
+
+
+@pytest.mark.parametrize("line_height, pen_width", [(80, 7), (40, 3)])
+def test_a_minus_written_close_to_the_base_is_still_the_exponents_sign(classify, line_height, pen_width):
+    drawing = draw(["1", "0", "-", "3"], line_height=line_height, pen_width=pen_width, raised={2, 3},
+                   gap=[0.25, 0.0, 0.1])
+    assert recognize(drawing.grey(), classify).expression == "10^-3"
 
 
 def test_a_number_after_its_exponent_is_an_error_at_that_number(classify):
