@@ -100,7 +100,8 @@ def find_fractions(mask, stroke_width, symbol_height, component_boxes):
     rows = np.flatnonzero(mask.any(axis=1))
     if symbol_height <= 0 or rows.size == 0:
         return nothing
-    symbol_height = min(symbol_height, _digit_height(component_boxes, stroke_width))
+    symbol_height = min(symbol_height, _digit_height(component_boxes, stroke_width),
+                        _height_within_stacks(mask, component_boxes, stroke_width))
     if rows[-1] - rows[0] < STACK_HEIGHT * symbol_height:
         return nothing  # a line of writing too low to hold a stack: the usual case, decided at once
     runs, count = ndi.label(_long_runs(mask, MIN_BAR_LENGTH * symbol_height), structure=np.ones((3, 3), bool))
@@ -126,6 +127,9 @@ def find_fractions(mask, stroke_width, symbol_height, component_boxes):
 
     bars = np.logical_or.reduce([grown[label] for label in accepted])
     labels, count = ndi.label(mask & ~bars, structure=np.ones((3, 3), dtype=bool))
+    if _bar_crumbs(mask, labels, runs, grown, accepted, stroke_width):
+        bars = np.logical_or.reduce([grown[label] for label in accepted])
+        labels, count = ndi.label(mask & ~bars, structure=np.ones((3, 3), dtype=bool))
     boxes = [(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in ndi.find_objects(labels)]
     fractions, taken = [], set()
     for label in accepted:
@@ -141,6 +145,34 @@ def find_fractions(mask, stroke_width, symbol_height, component_boxes):
         fractions.append(StackedFraction(bar=count, numerator=tuple(k + 1 for k in above),
                                          denominator=tuple(k + 1 for k in below), bar_box=tuple(box)))
     return fractions, labels
+
+
+def _bar_crumbs(mask, labels, runs, grown, accepted, stroke_width):
+    """Give each bar the crumbs that cutting it left: bits of ink at most two pen widths across that were one
+    stroke with it.
+
+    A digit written onto its bar loses the rows the bar is cut along, and the end of its stroke beyond them
+    is left on its own: a ``3`` whose tail touched the bar came back as ``.`` and ``3`` (``9.3`` over ``6``).
+    A decimal point written close over a bar is no crumb: it never touched the bar. Returns whether any bar
+    grew.
+    """
+    crumb = 2 * max(stroke_width, 1.0)
+    small = [(k + 1, s) for k, s in enumerate(ndi.find_objects(labels))
+             if s is not None and s[0].stop - s[0].start <= crumb and s[1].stop - s[1].start <= crumb]
+    if not small:
+        return False
+    strokes, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
+    owner = {label: set(np.unique(strokes[runs == label])) - {0} for label in accepted}
+    grew = False
+    for k, s in small:
+        piece = labels[s] == k
+        stroke = int(strokes[s][piece][0])
+        for label in accepted:
+            if stroke in owner[label]:
+                grown[label][s] |= piece
+                grew = True
+                break
+    return grew
 
 
 def find_underlines(mask, stroke_width, symbol_height):
@@ -196,6 +228,53 @@ def _digit_height(component_boxes, stroke_width):
         return np.inf  # no pair of tall, narrow marks: no brackets around a stack
     rest = heights[~tall]
     return float(np.median(rest[rest >= 0.5 * rest.max()]))
+
+
+def _height_within_stacks(mask, component_boxes, stroke_width):
+    """The height of the other marks when a fraction is drawn in one piece (its numerator and denominator
+    touching its bar), else inf.
+
+    Segmentation measures the line by its tallest marks, and such a stack is one mark two digits tall: the
+    symbol height came out as the whole stack, the stack looked too low to be a fraction and was cut as one
+    line (``2 + 7/4 - 1`` written tight read as 2+7-1). A mark is a stack in one piece when it is at least
+    :data:`STACK_HEIGHT` times as tall as the median of the other marks, a run of ink across its middle
+    reaches past everything over and under it at both ends, and cut along that run it falls apart into
+    writing over it and writing under it, each at least :data:`MARK_HEIGHT` of the other marks. A ``+`` is
+    the same shape (``1`` over ``-`` over ``1``) but no taller than the line; a ``4``'s crossbar starts
+    where its slanted stroke ends.
+    """
+    boxes = [box for box in component_boxes if box[3] - box[1] > 2.5 * stroke_width]
+    if len(boxes) < 3:
+        return np.inf  # too few marks to say what a line's height is
+    heights = np.array([y1 - y0 for _, y0, _, y1 in boxes], dtype=float)
+    reach = int(np.ceil(stroke_width)) + 1
+    for index, (x0, y0, x1, y1) in enumerate(boxes):
+        line_height = float(np.median(np.delete(heights, index)))
+        height, width = y1 - y0, x1 - x0
+        if height < STACK_HEIGHT * line_height or width < MIN_BAR_LENGTH * line_height:
+            continue
+        window = mask[y0:y1, x0:x1]
+        runs = _long_runs(window, 0.7 * width)
+        across = np.flatnonzero(runs.any(axis=1))
+        across = across[(across >= 0.25 * height) & (across < 0.75 * height)]
+        if across.size == 0:
+            continue
+        top, bottom = max(across[0] - reach, 0), across[-1] + 1 + reach
+        bar_columns = np.flatnonzero(runs[across].any(axis=0))
+        rest = window.copy()
+        rest[top:bottom] = False
+        pieces = [(s[1].start, s[0].start, s[1].stop, s[0].stop)
+                  for s in ndi.find_objects(ndi.label(rest, np.ones((3, 3), bool))[0])]
+        over = [box for box in pieces if box[3] <= top]
+        under = [box for box in pieces if box[1] >= bottom]
+        if len(over) + len(under) < len(pieces) or not over or not under:
+            continue  # a stroke through the run, or nothing on one side
+        tallest = min(max(b[3] - b[1] for b in side) for side in (over, under))
+        left, right = min(b[0] for b in pieces), max(b[2] for b in pieces)
+        overhang = min(left - bar_columns[0], bar_columns[-1] - right)
+        if tallest >= MARK_HEIGHT * line_height and overhang >= stroke_width / 2:
+            return line_height
+    return np.inf
 
 
 def _long_runs(mask, length):

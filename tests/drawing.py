@@ -179,11 +179,13 @@ def assert_boxes_close(found, expected, tolerance):
 
 
 def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60, pen_width=6, gap=0.25,
-                  bar_overhang=0.3):
+                  bar_overhang=0.3, bar_gap=None):
     """A line ``before`` + a stacked fraction + ``after``, as a hand writes ``2+ (1+2)/3 -1``.
 
     The numerator and the denominator are lines of their own (centred over and under a bar that overhangs
     the wider of them by ``bar_overhang`` line heights each side); the bar sits at the middle of the line.
+    ``bar_gap`` (line heights, default ``gap``) is the space between the bar's centre line and the numerator's
+    lowest and the denominator's highest row: under half a pen width, they touch the bar.
 
     Returns
     -------
@@ -198,10 +200,11 @@ def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60
 
     over, under, left, right = line(numerator), line(denominator), line(before), line(after)
     space = int(round(gap * line_height))
+    over_bar = space if bar_gap is None else int(round(bar_gap * line_height))
     bar_width = int(max(over.ink.shape[1], under.ink.shape[1]) + 2 * bar_overhang * line_height)
     margin = int(line_height)
-    middle = margin + over.ink.shape[0] + space  # the bar's row, the middle of the line
-    height = middle + space + under.ink.shape[0] + margin
+    middle = margin + over.ink.shape[0] + over_bar  # the bar's row, the middle of the line
+    height = middle + over_bar + under.ink.shape[0] + margin
     width = 2 * margin + bar_width + sum(p.ink.shape[1] + space for p in (left, right) if p is not None)
     ink = np.zeros((height, width), dtype=np.float32)
     names, boxes = [], []
@@ -224,7 +227,7 @@ def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60
     np.maximum(ink, bar, out=ink)
     names.append("bar")
     boxes.append([int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1])
-    paste(under, x + (bar_width - under.ink.shape[1]) // 2, middle + space)
+    paste(under, x + (bar_width - under.ink.shape[1]) // 2, middle + over_bar)
     x += bar_width + space
     if right is not None:
         paste(right, x, line_top)

@@ -69,6 +69,22 @@ def test_drawn_fractions_are_calculated(classify, parts, expression, value, line
     assert_boxes_close([s.box for s in result.symbols], drawing.boxes, tolerance=pen_width + 1)
 
 
+@pytest.mark.parametrize("numerator, denominator, expression, value", [
+    (["7"], ["4"], "2+(7/4)-1", "11/4"),
+    (["9", "3"], ["6"], "2+(93/6)-1", "33/2"),
+])
+@pytest.mark.parametrize("bar_gap", [0.03, 0.0])
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
+def test_a_fraction_written_touching_its_bar(classify, numerator, denominator, expression, value, bar_gap,
+                                             line_height, pen_width):
+    # Numerator, bar and denominator in one piece, twice as tall as the line: segmentation took that for the
+    # line's height, and the stack was cut as one line (2+7-1 = 8).
+    drawing = draw_fraction(numerator, denominator, before=["2", "+"], after=["-", "1"], bar_gap=bar_gap,
+                            line_height=line_height, pen_width=pen_width)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.value) == (expression, value)
+
+
 def test_two_fractions_side_by_side(classify):
     left = draw_fraction(["1"], ["2"], after=["+"])
     right = draw_fraction(["1"], ["3"])
