@@ -104,9 +104,8 @@ def find_fractions(mask, stroke_width, symbol_height, component_boxes):
                         _height_within_stacks(mask, component_boxes, stroke_width))
     if rows[-1] - rows[0] < STACK_HEIGHT * symbol_height:
         return nothing  # a line of writing too low to hold a stack: the usual case, decided at once
-    runs, count = ndi.label(_long_runs(mask, MIN_BAR_LENGTH * symbol_height), structure=np.ones((3, 3), bool))
-    candidates = [(k + 1, (s[1].start, s[0].start, s[1].stop, s[0].stop))
-                  for k, s in enumerate(ndi.find_objects(runs))]
+    runs, run_boxes = _labelled(_long_runs(mask, MIN_BAR_LENGTH * symbol_height))
+    candidates = [(k + 1, box) for k, box in enumerate(run_boxes)]
     candidates = [(label, box) for label, box in candidates if _is_bar(box, stroke_width, symbol_height)]
     candidates.sort(key=lambda candidate: candidate[1][0] - candidate[1][2])  # widest first
     candidates = [(label, box) for label, box in candidates if _ink_over_and_under(mask, box, symbol_height)]
@@ -126,11 +125,11 @@ def find_fractions(mask, stroke_width, symbol_height, component_boxes):
         return nothing
 
     bars = np.logical_or.reduce([grown[label] for label in accepted])
-    labels, count = ndi.label(mask & ~bars, structure=np.ones((3, 3), dtype=bool))
-    if _bar_crumbs(mask, labels, runs, grown, accepted, stroke_width):
+    labels, boxes = _labelled(mask & ~bars)
+    if _bar_crumbs(mask, labels, boxes, runs, grown, accepted, stroke_width):
         bars = np.logical_or.reduce([grown[label] for label in accepted])
-        labels, count = ndi.label(mask & ~bars, structure=np.ones((3, 3), dtype=bool))
-    boxes = [(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in ndi.find_objects(labels)]
+        labels, boxes = _labelled(mask & ~bars)
+    count = len(boxes)
     fractions, taken = [], set()
     for label in accepted:
         box = next(b for candidate, b in candidates if candidate == label)
@@ -147,7 +146,7 @@ def find_fractions(mask, stroke_width, symbol_height, component_boxes):
     return fractions, labels
 
 
-def _bar_crumbs(mask, labels, runs, grown, accepted, stroke_width):
+def _bar_crumbs(mask, labels, boxes, runs, grown, accepted, stroke_width):
     """Give each bar the crumbs that cutting it left: bits of ink at most two pen widths across that were one
     stroke with it.
 
@@ -157,11 +156,11 @@ def _bar_crumbs(mask, labels, runs, grown, accepted, stroke_width):
     grew.
     """
     crumb = 2 * max(stroke_width, 1.0)
-    small = [(k + 1, s) for k, s in enumerate(ndi.find_objects(labels))
-             if s is not None and s[0].stop - s[0].start <= crumb and s[1].stop - s[1].start <= crumb]
+    small = [(k + 1, np.s_[y0:y1, x0:x1]) for k, (x0, y0, x1, y1) in enumerate(boxes)
+             if x1 - x0 <= crumb and y1 - y0 <= crumb]
     if not small:
         return False
-    strokes, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
+    strokes, _ = _labelled(mask)
     owner = {label: set(np.unique(strokes[runs == label])) - {0} for label in accepted}
     grew = False
     for k, s in small:
@@ -185,14 +184,13 @@ def find_underlines(mask, stroke_width, symbol_height):
     """
     if symbol_height <= 0 or not mask.any():
         return None
-    runs, count = ndi.label(_long_runs(mask, UNDERLINE_LENGTH * symbol_height), structure=np.ones((3, 3), bool))
-    if count == 0:
+    runs, run_boxes = _labelled(_long_runs(mask, UNDERLINE_LENGTH * symbol_height))
+    if not run_boxes:
         return None
-    strokes, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
+    strokes, _ = _labelled(mask)
     found = None
     reach = int(np.ceil(stroke_width)) + 1
-    for k, s in enumerate(ndi.find_objects(runs)):
-        box = (s[1].start, s[0].start, s[1].stop, s[0].stop)
+    for k, box in enumerate(run_boxes):
         x0, y0, x1, y1 = box
         under = mask[y1 + reach:y1 + int(np.ceil(REACH * symbol_height)), x0:x1]
         if not _is_bar(box, stroke_width, symbol_height) or under.any() or not mask[:y0, x0:x1].any():
@@ -201,8 +199,7 @@ def find_underlines(mask, stroke_width, symbol_height):
         stroke = np.isin(strokes, np.unique(strokes[runs == k + 1]))
         if (stroke & ~grown).sum() > stroke_width * symbol_height / 2:
             continue  # one stroke with ink beyond the bar: part of a symbol
-        labels, _ = ndi.label(mask & ~grown, structure=np.ones((3, 3), dtype=bool))
-        boxes = [(t[1].start, t[0].start, t[1].stop, t[0].stop) for t in ndi.find_objects(labels)]
+        _, boxes = _labelled(mask & ~grown)
         if _has_mark(_marks_by(_Bar(runs, k + 1, box), boxes, set(), symbol_height, above=True), boxes,
                      symbol_height):
             found = grown if found is None else found | grown
@@ -247,10 +244,14 @@ def _height_within_stacks(mask, component_boxes, stroke_width):
     if len(boxes) < 3:
         return np.inf  # too few marks to say what a line's height is
     heights = np.array([y1 - y0 for _, y0, _, y1 in boxes], dtype=float)
+    # Leaving one mark out, the median of the others is at least this: most marks are skipped without one.
+    least_median = np.sort(heights)[(len(heights) - 2) // 2]
     reach = int(np.ceil(stroke_width)) + 1
     for index, (x0, y0, x1, y1) in enumerate(boxes):
-        line_height = float(np.median(np.delete(heights, index)))
         height, width = y1 - y0, x1 - x0
+        if height < STACK_HEIGHT * least_median:
+            continue
+        line_height = float(np.median(np.delete(heights, index)))
         if height < STACK_HEIGHT * line_height or width < MIN_BAR_LENGTH * line_height:
             continue
         window = mask[y0:y1, x0:x1]
@@ -263,8 +264,7 @@ def _height_within_stacks(mask, component_boxes, stroke_width):
         bar_columns = np.flatnonzero(runs[across].any(axis=0))
         rest = window.copy()
         rest[top:bottom] = False
-        pieces = [(s[1].start, s[0].start, s[1].stop, s[0].stop)
-                  for s in ndi.find_objects(ndi.label(rest, np.ones((3, 3), bool))[0])]
+        _, pieces = _labelled(rest)
         over = [box for box in pieces if box[3] <= top]
         under = [box for box in pieces if box[1] >= bottom]
         if len(over) + len(under) < len(pieces) or not over or not under:
@@ -275,6 +275,13 @@ def _height_within_stacks(mask, component_boxes, stroke_width):
         if tallest >= MARK_HEIGHT * line_height and overhang >= stroke_width / 2:
             return line_height
     return np.inf
+
+
+def _labelled(mask):
+    """The 8-connected components of ``mask`` and the box ``(x0, y0, x1, y1)`` of each (label ``k + 1`` is
+    ``boxes[k]``), as every step here reads them."""
+    labels, _ = ndi.label(mask, structure=np.ones((3, 3), dtype=bool))
+    return labels, [(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in ndi.find_objects(labels)]
 
 
 def _long_runs(mask, length):
@@ -323,8 +330,7 @@ def _is_bar(box, stroke_width, symbol_height):
 def _stack_around(ink, bar, symbol_height):
     """The pixels of the numerator and denominator ``ink`` (the drawing without this bar) has around it, or
     None when it has no such stack."""
-    labels, _ = ndi.label(ink, structure=np.ones((3, 3), dtype=bool))
-    boxes = [(s[1].start, s[0].start, s[1].stop, s[0].stop) for s in ndi.find_objects(labels)]
+    labels, boxes = _labelled(ink)
     above = _marks_by(bar, boxes, set(), symbol_height, above=True)
     below = _marks_by(bar, boxes, set(), symbol_height, above=False)
     if not _is_stack(above, below, boxes, symbol_height):
