@@ -16,7 +16,8 @@ import numpy as np
 
 from py_pipeline.symbols import DIGITS, to_display
 from training.operators import symbol_strokes
-from training.pen import blank, draw_polyline, draw_strokes, paint, random_writer, to_rgba_png_array, trim
+from training.pen import (blank, draw_polyline, draw_strokes, inked_box, paint, random_writer, to_rgba_png_array,
+                          trim)
 from training.redraw import redraw_digit
 
 POLARITIES = ("dark-on-light", "light-on-dark", "transparent")
@@ -188,11 +189,10 @@ def _item_patch(kind, value, digits, rng, digit_height, pen):
 
 
 def _trimmed(ink, boxes):
-    """``ink`` cut to its inked box, ``boxes`` moved with it."""
-    rows, cols = np.flatnonzero(ink.max(axis=1) > 0), np.flatnonzero(ink.max(axis=0) > 0)
-    top, left = int(rows[0]), int(cols[0])
-    return ink[top:rows[-1] + 1, left:cols[-1] + 1], [[x0 - left, y0 - top, x1 - left, y1 - top]
-                                                       for x0, y0, x1, y1 in boxes]
+    """``ink`` cut to its inked box (:func:`training.pen.trim`), ``boxes`` moved with it."""
+    box = inked_box(ink)
+    top, left = int(box[0].start or 0), int(box[1].start or 0)
+    return ink[box], [[x0 - left, y0 - top, x1 - left, y1 - top] for x0, y0, x1, y1 in boxes]
 
 
 def random_expression_text(rng, max_numbers=4):

@@ -58,11 +58,17 @@ def draw_polyline(canvas, points, width):
 
 def trim(ink):
     """``ink`` cut to the box of its inked pixels (> 0); a 1×1 corner when there is no ink at all."""
+    return ink[inked_box(ink)]
+
+
+def inked_box(ink):
+    """The slices ``(rows, columns)`` of the box of ``ink``'s inked pixels (> 0); a 1×1 corner when there is
+    no ink at all."""
     rows = np.flatnonzero(ink.max(axis=1) > 0)
     cols = np.flatnonzero(ink.max(axis=0) > 0)
     if rows.size == 0:
-        return ink[:1, :1]
-    return ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+        return np.s_[:1, :1]
+    return np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
 
 
 def paint(canvas, ink, top, left):
