@@ -46,6 +46,11 @@ STACK_HEIGHT = 1.2
 """From the numerator's top to the denominator's bottom a fraction is at least this many symbol heights
 tall: two symbols stacked, not one symbol drawn in pieces around a bar."""
 
+TOUCHED_STACK_HEIGHT = 1.6
+"""…or this many when ink touches the bar from over and under it (:meth:`_Bar.touched_from_both_sides`): a
+``+`` with a long upright or a tall ``5`` is up to 1.35 symbol heights tall, a numerator and a denominator
+that both touch their bar nearer two."""
+
 OVERHANG = 0.25
 """A numerator's or denominator's marks may stick out past the bar's ends by this share of its length."""
 
@@ -111,42 +116,46 @@ def find_fractions(mask, stroke_width, symbol_height, component_boxes):
     candidates = [(label, box) for label, box in candidates if _ink_over_and_under(mask, box, symbol_height)]
     if not candidates:
         return nothing  # the usual case, a line with no fraction: decided without labelling anything
-    reach = int(np.ceil(stroke_width)) + 1  # the pen's rounded ends and the edges of a wavering bar
-    grown = {label: _grown(runs, label, box, reach) & mask for label, box in candidates}
+    bar_ink = {label: _bar_ink(runs, label, box, mask, stroke_width, symbol_height) for label, box in candidates}
     accepted, inside = [], np.zeros(mask.shape, dtype=bool)  # ink of the fractions accepted so far
+    stack_height = {}
     for label, box in candidates:
-        if (grown[label] & inside).any():
+        if (bar_ink[label] & inside).any():
             continue  # a bar within a wider fraction's numerator or denominator: part of it, not a fraction
-        members = _stack_around(mask & ~grown[label] & ~inside, _Bar(runs, label, box), symbol_height)
+        bar = _Bar(bar_ink[label], box)
+        # A stroke of a symbol (the crossbar of a + or a 4, the middle of a 5), unless the writing over and
+        # under it is two symbols tall: a numerator and a denominator that both touch their bar.
+        stack_height[label] = TOUCHED_STACK_HEIGHT if bar.touched_from_both_sides(mask) else STACK_HEIGHT
+        members = _stack_around(mask & ~bar_ink[label] & ~inside, bar, symbol_height, stack_height[label])
         if members is not None:
             accepted.append(label)
-            inside |= members | grown[label]
+            inside |= members | bar_ink[label]
     if not accepted:
         return nothing
 
-    bars = np.logical_or.reduce([grown[label] for label in accepted])
+    bars = np.logical_or.reduce([bar_ink[label] for label in accepted])
     labels, boxes = _labelled(mask & ~bars)
-    if _bar_crumbs(mask, labels, boxes, runs, grown, accepted, stroke_width):
-        bars = np.logical_or.reduce([grown[label] for label in accepted])
+    if _bar_crumbs(mask, labels, boxes, runs, bar_ink, accepted, stroke_width):
+        bars = np.logical_or.reduce([bar_ink[label] for label in accepted])
         labels, boxes = _labelled(mask & ~bars)
     count = len(boxes)
     fractions, taken = [], set()
     for label in accepted:
         box = next(b for candidate, b in candidates if candidate == label)
-        bar = _Bar(runs, label, box)
+        bar = _Bar(bar_ink[label], box)
         above = _marks_by(bar, boxes, taken, symbol_height, above=True)
         below = _marks_by(bar, boxes, taken, symbol_height, above=False)
-        if not _is_stack(above, below, boxes, symbol_height):
+        if not _is_stack(above, below, boxes, symbol_height, stack_height[label]):
             continue
         taken.update(above + below)
         count += 1
-        labels[grown[label]] = count
+        labels[bar_ink[label]] = count
         fractions.append(StackedFraction(bar=count, numerator=tuple(k + 1 for k in above),
                                          denominator=tuple(k + 1 for k in below), bar_box=tuple(box)))
     return fractions, labels
 
 
-def _bar_crumbs(mask, labels, boxes, runs, grown, accepted, stroke_width):
+def _bar_crumbs(mask, labels, boxes, runs, bar_ink, accepted, stroke_width):
     """Give each bar the crumbs that cutting it left: bits of ink at most two pen widths across that were one
     stroke with it.
 
@@ -168,7 +177,7 @@ def _bar_crumbs(mask, labels, boxes, runs, grown, accepted, stroke_width):
         stroke = int(strokes[s][piece][0])
         for label in accepted:
             if stroke in owner[label]:
-                grown[label][s] |= piece
+                bar_ink[label][s] |= piece
                 grew = True
                 break
     return grew
@@ -195,14 +204,14 @@ def find_underlines(mask, stroke_width, symbol_height):
         under = mask[y1 + reach:y1 + int(np.ceil(REACH * symbol_height)), x0:x1]
         if not _is_bar(box, stroke_width, symbol_height) or under.any() or not mask[:y0, x0:x1].any():
             continue  # not a bar, something under it (a fraction's denominator), or nothing over it
-        grown = _grown(runs, k + 1, box, reach) & mask
+        bar = _bar_ink(runs, k + 1, box, mask, stroke_width, symbol_height)
         stroke = np.isin(strokes, np.unique(strokes[runs == k + 1]))
-        if (stroke & ~grown).sum() > stroke_width * symbol_height / 2:
+        if (stroke & ~bar).sum() > stroke_width * symbol_height / 2:
             continue  # one stroke with ink beyond the bar: part of a symbol
-        _, boxes = _labelled(mask & ~grown)
-        if _has_mark(_marks_by(_Bar(runs, k + 1, box), boxes, set(), symbol_height, above=True), boxes,
+        _, boxes = _labelled(mask & ~bar)
+        if _has_mark(_marks_by(_Bar(bar, box), boxes, set(), symbol_height, above=True), boxes,
                      symbol_height):
-            found = grown if found is None else found | grown
+            found = bar if found is None else found | bar
     return found
 
 
@@ -309,14 +318,69 @@ def _ink_over_and_under(mask, box, symbol_height):
     return bool(over.size and under.size and (y1 + under[-1]) - (top + over[0]) >= STACK_HEIGHT * symbol_height)
 
 
-def _grown(runs, label, box, reach):
-    """The run pixels of ``label`` grown by ``reach`` pixels, worked out in a window around its box."""
+def _bar_ink(runs, label, box, mask, stroke_width, symbol_height):
+    """The bar's own ink: column by column, the rows of its stroke, and a pen and a pixel past its ends for the
+    pen's rounded caps.
+
+    Not its long runs grown all round: a digit written onto the bar has a stroke along it (the foot of a
+    ``2`` over it, the top of a ``9`` under it), whose rows join the bar's runs or lie within the growth,
+    and cutting them out turned the ``2`` into a ``7`` and the ``9`` into a ``4``.
+    """
+    reach = int(np.ceil(stroke_width)) + 1  # the pen's rounded ends, and its anti-aliased edge
+    left, upper, lower = _bar_edges(runs, label, box, mask, reach, symbol_height)
+    right = left + upper.size
+    height = mask.shape[0]
+    top, bottom = max(int(np.floor(upper.min())), 0), min(int(np.ceil(lower.max())), height)
+    centres = np.arange(top, bottom)[:, None] + 0.5
+    ink = np.zeros(mask.shape, dtype=bool)
+    ink[top:bottom, left:right] = (centres >= upper) & (centres <= lower) & mask[top:bottom, left:right]
+    # Where its edges were carried across, a row of the bar's own ink can be left over along it, and where
+    # the drawing was shrunk the bar can be one pixel thin in places and four in others: ink at most a pen
+    # tall that touches the bar and nothing beyond it is the bar's too.
+    top, bottom = max(top - reach, 0), min(bottom + reach, height)
+    band = ink[top:bottom, left:right]
+    rest, pieces = _labelled(mask[top:bottom, left:right] & ~band)
+    touching = set(np.unique(rest[ndi.binary_dilation(band, structure=np.ones((3, 3), dtype=bool))])) - {0}
+    slivers = [k + 1 for k, (_, b0, _, b1) in enumerate(pieces)
+               if k + 1 in touching and b1 - b0 <= stroke_width and b0 > 0 and b1 < bottom - top]
+    if slivers:
+        band |= np.isin(rest, slivers)
+    return ink
+
+
+def _bar_edges(runs, label, box, mask, reach, symbol_height):
+    """``(left, upper, lower)``: the bar's top and bottom edge (rows, fractional) in each column from ``left``
+    on, ``reach`` columns past its ends.
+
+    Where ink touches the bar, its column is thicker than the bar around it (the thinnest quarter of the
+    columns within two symbols' width); there the edges are carried across from the columns on either side.
+    """
     x0, y0, x1, y1 = box
-    top, left = max(y0 - reach, 0), max(x0 - reach, 0)
-    window = np.s_[top:y1 + reach, left:x1 + reach]
-    grown = np.zeros(runs.shape, dtype=bool)
-    grown[window] = ndi.binary_dilation(runs[window] == label, iterations=reach)
-    return grown
+    own = runs[y0:y1, x0:x1] == label
+    inked = own.any(axis=0)
+    rows = np.arange(y0, y1)[:, None]
+    tops = np.where(own, rows, y1).min(axis=0)
+    bottoms = np.where(own, rows + 1, y0).max(axis=0)
+    # The rows of long runs miss a slanted bar's edges: its extent is the ink's, on from the runs.
+    columns, height = np.arange(x0, x1), mask.shape[0]
+    for _ in range(reach):
+        up = inked & (tops > 0) & mask[np.maximum(tops - 1, 0), columns]
+        down = inked & (bottoms < height) & mask[np.minimum(bottoms, height - 1), columns]
+        if not (up.any() or down.any()):
+            break
+        tops, bottoms = tops - up, bottoms + down
+    # The pen's round caps thin the ends: they neither set the bar's thickness nor count as clean.
+    ends = np.flatnonzero(inked)
+    body = inked & (columns >= columns[ends[0]] + reach) & (columns < columns[ends[-1]] - reach)
+    if not body.any():
+        body = inked
+    thickness = (bottoms - tops)[body]
+    around = ndi.percentile_filter(thickness, 25, size=max(int(2 * symbol_height), 3), mode="nearest")
+    clean = body.copy()
+    clean[body] = thickness <= around
+    left, right = max(x0 - reach, 0), min(x1 + reach, mask.shape[1])
+    across = np.arange(left, right)
+    return left, np.interp(across, columns[clean], tops[clean]), np.interp(across, columns[clean], bottoms[clean])
 
 
 def _is_bar(box, stroke_width, symbol_height):
@@ -327,44 +391,68 @@ def _is_bar(box, stroke_width, symbol_height):
         height <= BAR_THICKNESS * max(stroke_width, 1.0) + 0.05 * width
 
 
-def _stack_around(ink, bar, symbol_height):
+def _stack_around(ink, bar, symbol_height, stack_height):
     """The pixels of the numerator and denominator ``ink`` (the drawing without this bar) has around it, or
-    None when it has no such stack."""
-    labels, boxes = _labelled(ink)
-    above = _marks_by(bar, boxes, set(), symbol_height, above=True)
-    below = _marks_by(bar, boxes, set(), symbol_height, above=False)
-    if not _is_stack(above, below, boxes, symbol_height):
+    None when it has no such stack.
+
+    Only the columns its marks may take are labelled (a drawing of thirty symbols in separate strokes has
+    thirty bars to try): a piece of ink that reaches past them is no mark of this bar.
+    """
+    x0, _, x1, _ = bar.box
+    slack = int(np.ceil(OVERHANG * (x1 - x0))) + 1
+    left, right = max(x0 - slack, 0), min(x1 + slack, ink.shape[1])
+    labels, boxes = _labelled(ink[:, left:right])
+    boxes = [(a0 + left, b0, a1 + left, b1) for a0, b0, a1, b1 in boxes]
+    beyond = {k for k, (a0, _, a1, _) in enumerate(boxes) if (a0 == left > 0) or (a1 == right < ink.shape[1])}
+    above = _marks_by(bar, boxes, beyond, symbol_height, above=True)
+    below = _marks_by(bar, boxes, beyond, symbol_height, above=False)
+    if not _is_stack(above, below, boxes, symbol_height, stack_height):
         return None
-    return np.isin(labels, [k + 1 for k in above + below])
+    members = np.zeros(ink.shape, dtype=bool)
+    members[:, left:right] = np.isin(labels, [k + 1 for k in above + below])
+    return members
 
 
-def _is_stack(above, below, boxes, symbol_height):
+def _is_stack(above, below, boxes, symbol_height, stack_height):
+    """Whether ``above`` and ``below`` each hold a mark and reach ``stack_height`` symbol heights together."""
     if not (_has_mark(above, boxes, symbol_height) and _has_mark(below, boxes, symbol_height)):
         return False
     top = min(boxes[k][1] for k in above)
     bottom = max(boxes[k][3] for k in below)
-    return bottom - top >= STACK_HEIGHT * symbol_height
+    return bottom - top >= stack_height * symbol_height
 
 
 class _Bar:
     """A bar's box and, column by column, its top and bottom row: a bar drawn by hand climbs or falls, and
     what is over its low end may be lower than its box's top."""
 
-    def __init__(self, runs, label, box):
+    def __init__(self, ink, box):
         self.box = box
-        x0, y0, x1, y1 = box
-        own = runs[y0:y1, x0:x1] == label
+        x0, _, x1, _ = box
+        own = ink[:, x0:x1]
         inked = own.any(axis=0)
-        rows = np.arange(y0, y1)[:, None]
-        self.tops = np.where(inked, np.where(own, rows, y1).min(axis=0), y0)
-        self.bottoms = np.where(inked, np.where(own, rows + 1, y0).max(axis=0), y1)
+        rows = np.arange(ink.shape[0])[:, None]
+        self.inked = inked
+        self.tops = np.where(inked, np.where(own, rows, ink.shape[0]).min(axis=0), box[1])
+        self.bottoms = np.where(inked, np.where(own, rows + 1, 0).max(axis=0), box[3])
+
+    def touched_from_both_sides(self, mask):
+        """Whether ink touches the bar from over and from under it, as the rest of a symbol touches a stroke of
+        it along rows: the crossbar of a ``+`` or a ``4``, the middle of a ``5``."""
+        x0, _, x1, _ = self.box
+        columns, height = np.arange(x0, x1), mask.shape[0]
+        over = self.inked & (self.tops > 0) & mask[np.maximum(self.tops - 1, 0), columns]
+        under = self.inked & (self.bottoms < height) & mask[np.minimum(self.bottoms, height - 1), columns]
+        return bool(over.any() and under.any())
 
     def rows_under(self, a0, a1):
-        """``(top, bottom)`` of the bar over the columns ``a0:a1`` (its nearest end beyond its ends)."""
+        """``(top, bottom)`` of the bar over the columns ``a0:a1`` (its nearest end beyond its ends): its lowest
+        top and its highest bottom there, as a mark standing on a slanted bar touches it at the bar's low
+        (high) end."""
         x0, _, x1, _ = self.box
         first = int(np.clip(a0 - x0, 0, x1 - x0 - 1))
         last = int(np.clip(a1 - x0, first + 1, x1 - x0))
-        return int(self.tops[first:last].min()), int(self.bottoms[first:last].max())
+        return int(self.tops[first:last].max()), int(self.bottoms[first:last].min())
 
 
 def _marks_by(bar, boxes, taken, symbol_height, above):
@@ -423,8 +511,18 @@ def read_layout(ink, segmentation, fractions, labels):
     """
     from py_pipeline.segment import Segment, segment
 
+    bars = np.isin(labels, [fraction.bar for fraction in fractions])
+
     def own_ink(members):
-        region = ndi.binary_dilation(np.isin(labels, members), iterations=2)
+        own = np.isin(labels, members)
+        region = ndi.binary_dilation(own, iterations=2)
+        # The edge takes a bar's ink only where it is one stroke with the writing (the foot of a 2 written into
+        # the bar): the bit of bar under a decimal point written just over it was read as a second point.
+        borrowed = region & bars & ~own
+        if borrowed.any():
+            window = ndi.find_objects(region.astype(np.int8))[0]
+            pieces, _ = ndi.label((own | borrowed)[window], structure=np.ones((3, 3), dtype=bool))
+            region[window] &= ~borrowed[window] | np.isin(pieces, np.unique(pieces[own[window]]))
         return np.where(region, ink, 0.0).astype(np.float32), region
 
     in_fractions = [label for f in fractions for label in (f.bar, *f.numerator, *f.denominator)]

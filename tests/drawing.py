@@ -63,6 +63,8 @@ SYMBOLS = {
     "tangle": (1.0, [[(0.5 + 0.46 * np.sin(2 * np.pi * 3 * k / 7), 0.5 - 0.46 * np.cos(2 * np.pi * 3 * k / 7))
                       for k in range(8)]]),
     # A wide 5 whose bar reaches far to the right, touching the body: one component wider than it is tall.
+    "+tall": (0.8, [[(0.05, 0.5), (0.95, 0.5)], [(0.5, -0.2), (0.5, 1.2)]]),   # its upright longer than a digit
+    "4tall": (0.7, [[(0.55, -0.2), (0.05, 0.64), (0.95, 0.64)], [(0.7, 0.2), (0.7, 1.2)]]),
     "5long": (1.0, [[(1.0, 0.04), (0.2, 0.04), (0.15, 0.45)] + _arc(0.4, 0.68, 0.3, 0.28, 235, 500, 18)]),
 }
 
@@ -179,13 +181,14 @@ def assert_boxes_close(found, expected, tolerance):
 
 
 def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60, pen_width=6, gap=0.25,
-                  bar_overhang=0.3, bar_gap=None):
+                  bar_overhang=0.3, bar_gap=None, bar_rise=0.0):
     """A line ``before`` + a stacked fraction + ``after``, as a hand writes ``2+ (1+2)/3 -1``.
 
     The numerator and the denominator are lines of their own (centred over and under a bar that overhangs
     the wider of them by ``bar_overhang`` line heights each side); the bar sits at the middle of the line.
     ``bar_gap`` (line heights, default ``gap``) is the space between the bar's centre line and the numerator's
-    lowest and the denominator's highest row: under half a pen width, they touch the bar.
+    lowest and the denominator's highest row: under half a pen width, they touch the bar. ``bar_rise`` (line
+    heights) lifts the bar's right end, as a bar drawn quickly climbs into the numerator's last symbols.
 
     Returns
     -------
@@ -222,7 +225,8 @@ def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60
         x += left.ink.shape[1] + space
     paste(over, x + (bar_width - over.ink.shape[1]) // 2, margin)
     bar = np.zeros_like(ink)
-    draw_polyline(bar, [(x + pen_width / 2, middle), (x + bar_width - pen_width / 2, middle)], pen_width)
+    draw_polyline(bar, [(x + pen_width / 2, middle), (x + bar_width - pen_width / 2, middle - bar_rise * line_height)],
+                  pen_width)
     rows, cols = np.flatnonzero((bar >= 0.5).any(axis=1)), np.flatnonzero((bar >= 0.5).any(axis=0))
     np.maximum(ink, bar, out=ink)
     names.append("bar")

@@ -72,6 +72,8 @@ def test_drawn_fractions_are_calculated(classify, parts, expression, value, line
 @pytest.mark.parametrize("numerator, denominator, expression, value", [
     (["7"], ["4"], "2+(7/4)-1", "11/4"),
     (["9", "3"], ["6"], "2+(93/6)-1", "33/2"),
+    (["2"], ["9"], "2+(2/9)-1", "11/9"),         # the 2's foot and the 9's top along the bar: was 7/4
+    (["1", "+", "2"], ["3"], "2+((1+2)/3)-1", "2"),
 ])
 @pytest.mark.parametrize("bar_gap", [0.03, 0.0])
 @pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
@@ -83,6 +85,23 @@ def test_a_fraction_written_touching_its_bar(classify, numerator, denominator, e
                             line_height=line_height, pen_width=pen_width)
     result = recognize(drawing.grey(), classify)
     assert (result.expression, result.value) == (expression, value)
+
+
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
+def test_a_bar_that_climbs_into_its_numerator(classify, line_height, pen_width):
+    drawing = draw_fraction(["5", "0"], ["6", "2"], before=["2", "+"], after=["-", "1"], bar_gap=0.1, bar_rise=0.1,
+                            line_height=line_height, pen_width=pen_width)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.value) == ("2+(50/62)-1", "56/31")
+
+
+@pytest.mark.parametrize("line_height, pen_width, bar_gap", [(60, 6, 0.1), (40, 3, 0.08)])
+def test_a_decimal_point_just_over_a_bar_is_one_point(classify, line_height, pen_width, bar_gap):
+    # The bit of bar under the point was cut out with it and read as a second point: 1..5.
+    drawing = draw_fraction(["1", ".", "5"], ["4"], before=["2", "+"], after=["-", "1"], bar_gap=bar_gap,
+                            line_height=line_height, pen_width=pen_width)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.value) == ("2+(1.5/4)-1", "11/8")
 
 
 def test_two_fractions_side_by_side(classify):
@@ -149,6 +168,15 @@ def test_big_digits_among_pieces_of_split_symbols_are_no_brackets():
     # Tall marks, but as wide as digits: the digit height stays segmentation's, and the + drawn in pieces is
     # no fraction of two ticks (it was, for a commit's while: 4+5×2 read as (1/1)(1/1)5*2).
     assert _fractions(draw(["4split", "+split", "5split", "×split", "2"], line_height=80, pen_width=8).ink) == []
+
+
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
+def test_a_symbol_taller_than_the_line_is_no_fraction(line_height, pen_width):
+    # A + or a 4 whose upright crosses its bar and is 1.4 lines long: one over the bar and one under it, a
+    # stack taller than the line, the + was read as (1/1). Writing touching a bar from both sides must be two
+    # symbols tall to be a fraction.
+    ink = draw(["2", "+tall", "3", "4tall", "1"], line_height=line_height, pen_width=pen_width).ink
+    assert _fractions(ink) == []
 
 
 def _underlined(names, line_height, pen_width, below=None):
