@@ -54,6 +54,10 @@ that both touch their bar nearer two."""
 OVERHANG = 0.25
 """A numerator's or denominator's marks may stick out past the bar's ends by this share of its length."""
 
+MORE_THAN_A_STROKE = 1.6
+"""A piece with this many times the ink of a straight stroke as tall as it is more than one: a digit, not
+the arm of a ``+`` (a stack with nothing else to measure it by, see :func:`_height_within_stacks`)."""
+
 TALL_MARKS = 1.8
 """Marks this many times taller than the median mark are brackets around a stack, not digits: see
 :func:`_digit_height`."""
@@ -248,42 +252,64 @@ def _height_within_stacks(mask, component_boxes, stroke_width):
     writing over it and writing under it, each at least :data:`MARK_HEIGHT` of the other marks. A ``+`` is
     the same shape (``1`` over ``-`` over ``1``) but no taller than the line; a ``4``'s crossbar starts
     where its slanted stroke ends.
+
+    A stack with no other mark to compare it with (``3/4`` alone, or before an ``=``, which was read as one
+    glyph: ``8``) is measured against itself: the writing over and under it is alike in height, and on one
+    side at least it is more than a straight stroke, which is all a ``+`` has there. The line's height is then
+    the taller side's.
     """
     boxes = [box for box in component_boxes if box[3] - box[1] > 2.5 * stroke_width]
-    if len(boxes) < 3:
-        return np.inf  # too few marks to say what a line's height is
+    if not boxes:
+        return np.inf
     heights = np.array([y1 - y0 for _, y0, _, y1 in boxes], dtype=float)
+    lone = len(boxes) == 1
     # Leaving one mark out, the median of the others is at least this: most marks are skipped without one.
-    least_median = np.sort(heights)[(len(heights) - 2) // 2]
-    reach = int(np.ceil(stroke_width)) + 1
+    least_median = 0.0 if lone else np.sort(heights)[(len(heights) - 2) // 2]
     for index, (x0, y0, x1, y1) in enumerate(boxes):
         height, width = y1 - y0, x1 - x0
         if height < STACK_HEIGHT * least_median:
             continue
-        line_height = float(np.median(np.delete(heights, index)))
-        if height < STACK_HEIGHT * line_height or width < MIN_BAR_LENGTH * line_height:
+        line_height = None if lone else float(np.median(np.delete(heights, index)))
+        if line_height and (height < STACK_HEIGHT * line_height or width < MIN_BAR_LENGTH * line_height):
             continue
-        window = mask[y0:y1, x0:x1]
-        runs = _long_runs(window, 0.7 * width)
-        across = np.flatnonzero(runs.any(axis=1))
-        across = across[(across >= 0.25 * height) & (across < 0.75 * height)]
-        if across.size == 0:
+        sides = _split_stack(mask[y0:y1, x0:x1], stroke_width)
+        if sides is None:
             continue
-        top, bottom = max(across[0] - reach, 0), across[-1] + 1 + reach
-        bar_columns = np.flatnonzero(runs[across].any(axis=0))
-        rest = window.copy()
-        rest[top:bottom] = False
-        _, pieces = _labelled(rest)
-        over = [box for box in pieces if box[3] <= top]
-        under = [box for box in pieces if box[1] >= bottom]
-        if len(over) + len(under) < len(pieces) or not over or not under:
-            continue  # a stroke through the run, or nothing on one side
-        tallest = min(max(b[3] - b[1] for b in side) for side in (over, under))
-        left, right = min(b[0] for b in pieces), max(b[2] for b in pieces)
-        overhang = min(left - bar_columns[0], bar_columns[-1] - right)
-        if tallest >= MARK_HEIGHT * line_height and overhang >= stroke_width / 2:
+        tallest = [max(b[3] - b[1] for b, _ in side) for side in sides]
+        if lone:
+            line_height = max(tallest)
+            strokes = max(area / (stroke_width * (b[3] - b[1])) for side in sides for b, area in side)
+            if height < STACK_HEIGHT * line_height or strokes < MORE_THAN_A_STROKE:
+                continue
+        if min(tallest) >= MARK_HEIGHT * line_height:
             return line_height
     return np.inf
+
+
+def _split_stack(window, stroke_width):
+    """``(over, under)``, the ``(box, ink area)`` of the pieces of one mark over and under a run of ink across
+    its middle, or None when it is no such stack (see :func:`_height_within_stacks`)."""
+    height, width = window.shape
+    reach = int(np.ceil(stroke_width)) + 1
+    runs = _long_runs(window, 0.7 * width)
+    across = np.flatnonzero(runs.any(axis=1))
+    across = across[(across >= 0.25 * height) & (across < 0.75 * height)]
+    if across.size == 0:
+        return None
+    top, bottom = max(across[0] - reach, 0), across[-1] + 1 + reach
+    bar_columns = np.flatnonzero(runs[across].any(axis=0))
+    rest = window.copy()
+    rest[top:bottom] = False
+    labels, pieces = _labelled(rest)
+    areas = np.bincount(labels.ravel(), minlength=len(pieces) + 1)[1:]
+    over = [(box, area) for box, area in zip(pieces, areas) if box[3] <= top]
+    under = [(box, area) for box, area in zip(pieces, areas) if box[1] >= bottom]
+    if len(over) + len(under) < len(pieces) or not over or not under:
+        return None  # a stroke through the run, or nothing on one side
+    left, right = min(b[0] for b in pieces), max(b[2] for b in pieces)
+    if min(left - bar_columns[0], bar_columns[-1] - right) < stroke_width / 2:
+        return None  # the run does not reach past the writing at both ends
+    return over, under
 
 
 def _labelled(mask):

@@ -87,6 +87,29 @@ def test_a_fraction_written_touching_its_bar(classify, numerator, denominator, e
     assert (result.expression, result.value) == (expression, value)
 
 
+@pytest.mark.parametrize("numerator, denominator, before, after, expression, value", [
+    (["7"], ["4"], [], [], "(7/4)", "7/4"),                  # was read as one glyph: 7
+    (["3"], ["8"], [], ["="], "(3/8)=", "3/8"),              # was 8=
+    (["1", "2"], ["5"], ["2", "-"], [], "2-(12/5)", "-2/5"),  # one mark beside it: was 24
+])
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
+def test_a_touching_fraction_with_too_few_marks_to_measure_the_line(classify, numerator, denominator, before,
+                                                                     after, expression, value, line_height,
+                                                                     pen_width):
+    drawing = draw_fraction(numerator, denominator, before=before, after=after, bar_gap=0.0,
+                            line_height=line_height, pen_width=pen_width)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.value) == (expression, value)
+
+
+@pytest.mark.parametrize("name", ["+", "+tall", "4", "4tall", "5", "7", "÷", "="])
+def test_a_symbol_alone_is_no_fraction(name):
+    # With nothing beside it to measure the line, a + is a stack of two straight strokes; a fraction's
+    # numerator or denominator holds more ink than a straight stroke as tall.
+    for line_height, pen_width in [(60, 6), (40, 3), (80, 12)]:
+        assert _fractions(draw([name], line_height=line_height, pen_width=pen_width).ink) == []
+
+
 @pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
 def test_a_bar_that_climbs_into_its_numerator(classify, line_height, pen_width):
     drawing = draw_fraction(["5", "0"], ["6", "2"], before=["2", "+"], after=["-", "1"], bar_gap=0.1, bar_rise=0.1,
