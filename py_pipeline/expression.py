@@ -251,15 +251,18 @@ def runs_of_one_role(symbols):
 
 
 def _laid_out(symbols):
-    """The symbols, and between them the marks their layout implies: ``(mark, None, index)`` for a ``^`` or
-    a fraction's bracket (``index``: the symbol to point at), ``(None, symbol, symbol.index)`` for a symbol.
+    """The symbols, and between them the marks their layout implies: ``(mark, None, index)`` for a ``^``, a
+    fraction's bracket or a mixed number's ``+`` (``index``: the symbol to point at), ``(None, symbol,
+    symbol.index)`` for a symbol.
 
     A stacked fraction is bracketed as a whole, and so are its numerator and its denominator unless they are
-    a plain number: ``2+(3/4)``, ``((1+2)/3)``.
+    a plain number: ``2+(3/4)``, ``((1+2)/3)``. A whole number written right before a proper fraction is a
+    mixed number, as it is on paper: ``2¾`` reads ``(2+(3/4))``.
     """
     symbols = list(map(_as_symbol, symbols))
-    for positions in runs_of_one_role(symbols):
-        run = [symbols[i] for i in positions]
+    runs = [[symbols[i] for i in positions] for positions in runs_of_one_role(symbols)]
+    mixed = _mixed_numbers(runs)
+    for number, run in enumerate(runs):
         role = run[0].role
         plain = all((to_ascii(s.char) in DIGITS or s.char == ".") and not s.raised for s in run)
         brackets = role in ("numerator", "denominator") and not plain
@@ -268,15 +271,44 @@ def _laid_out(symbols):
         if brackets:
             yield "(", None, run[0].index
         raised = False
-        for symbol in run:
+        for position, symbol in enumerate(run):
+            if mixed.get(number) == position:
+                yield "(", None, symbol.index
             if symbol.raised and not raised:
                 yield POWER, None, symbol.index
             raised = symbol.raised
             yield None, symbol, symbol.index
+        if number in mixed:
+            yield "+", None, runs[number + 2][0].index  # the bar
         if brackets:
             yield ")", None, run[-1].index
         if role == "denominator":
             yield ")", None, run[-1].index
+            if number - 3 in mixed:
+                yield ")", None, run[-1].index
+
+
+def _mixed_numbers(runs):
+    """``{run: position}`` for each line run that ends in a whole number (from ``position`` on) written right
+    before a stacked proper fraction of whole numbers: a mixed number, ``2¾``."""
+    def whole(run):
+        return all(to_ascii(s.char) in DIGITS and not s.raised for s in run)
+
+    mixed = {}
+    for number, run in enumerate(runs[:-3]):
+        numerator, _, denominator = runs[number + 1:number + 4]
+        if run[0].role or numerator[0].role != "numerator" or not (whole(numerator) and whole(denominator)):
+            continue
+        start = len(run)
+        while start > 0 and whole([run[start - 1]]):
+            start -= 1
+        if start == len(run) or (start > 0 and run[start - 1].char == "."):
+            continue  # no whole number right before the fraction
+        over = int("".join(to_ascii(s.char) for s in numerator))
+        under = int("".join(to_ascii(s.char) for s in denominator))
+        if 0 < over < under:
+            mixed[number] = start
+    return mixed
 
 
 def _as_symbol(item):

@@ -153,7 +153,16 @@ def _stacked(line_before, numerator, denominator, line_after=""):
     (("2+", "1+2", "3", "-1"), "2+((1+2)/3)-1",
      _bin("-", _bin("+", _num("2"), _bin("/", _bin("+", _num("1"), _num("2")), _num("3"))), _num("1"))),
     (("6/", "7", "2-1"), "6/(7/(2-1))", _bin("/", _num("6"), _bin("/", _num("7"), _bin("-", _num("2"), _num("1"))))),
-    (("2", "1", "2"), "2(1/2)", _bin("*", _num("2"), _bin("/", _num("1"), _num("2")), implicit=True)),
+    # A whole number right before a proper fraction is a mixed number, as on paper; before an improper one,
+    # or after a decimal, the two multiply.
+    (("2", "1", "2"), "(2+(1/2))", _bin("+", _num("2"), _bin("/", _num("1"), _num("2")))),
+    (("3*12", "3", "4", "-1"), "3*(12+(3/4))-1",
+     _bin("-", _bin("*", _num("3"), _bin("+", _num("12"), _bin("/", _num("3"), _num("4")))), _num("1"))),
+    (("-2", "1", "2"), "-(2+(1/2))", {"op": "neg", "operand": _bin("+", _num("2"), _bin("/", _num("1"), _num("2")))}),
+    (("2", "7", "4"), "2(7/4)", _bin("*", _num("2"), _bin("/", _num("7"), _num("4")), implicit=True)),
+    (("0.5", "1", "2"), "0.5(1/2)", _bin("*", _num("0.5"), _bin("/", _num("1"), _num("2")), implicit=True)),
+    (("2", "1+1", "4"), "2((1+1)/4)",
+     _bin("*", _num("2"), _bin("/", _bin("+", _num("1"), _num("1")), _num("4")), implicit=True)),
 ])
 def test_a_stacked_fraction_reads_as_bracketed(parts, text, tree):
     symbols = _stacked(*parts)

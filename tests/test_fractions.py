@@ -110,6 +110,18 @@ def test_a_symbol_alone_is_no_fraction(name):
         assert _fractions(draw([name], line_height=line_height, pen_width=pen_width).ink) == []
 
 
+@pytest.mark.parametrize("before, numerator, denominator, expression, value", [
+    (["2"], ["3"], ["4"], "(2+(3/4))", "11/4"),                 # was 2(3/4) = 3/2
+    (["1", "+", "1", "2"], ["1"], ["2"], "1+(12+(1/2))", "27/2"),
+    (["2"], ["7"], ["4"], "2(7/4)", "7/2"),                     # no mixed number: 7/4 is improper
+])
+def test_a_whole_number_before_a_proper_fraction_is_a_mixed_number(classify, before, numerator, denominator,
+                                                                    expression, value):
+    drawing = draw_fraction(numerator, denominator, before=before)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.value) == (expression, value)
+
+
 @pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
 def test_a_bar_that_climbs_into_its_numerator(classify, line_height, pen_width):
     drawing = draw_fraction(["5", "0"], ["6", "2"], before=["2", "+"], after=["-", "1"], bar_gap=0.1, bar_rise=0.1,
