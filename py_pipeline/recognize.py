@@ -292,18 +292,22 @@ class _Drawing:
         self.roles = None  # each segment's place in a stacked fraction, when there are any
         part_lines = []
         seg = self.segmentation
-        fractions, labels = find_fractions(seg.mask, seg.stroke_width, seg.symbol_height, seg.component_boxes)
-        if fractions:
-            layout = read_layout(ink, seg, fractions, labels)
+        layout = _fraction_layout(ink, seg)
+        # Lines are counted as drawn (levelling can merge two), unless a fraction's numerator has to be told
+        # from a line of its own: then on the fraction's layout, after levelling.
+        lines = None if layout else text_lines(seg.mask)
+        lines_levelled = lines is None  # whether their boxes are in the levelled ink's frame
+        self.straight = straighten(ink, _line_boxes(seg, layout))
+        if self.straight.tilt_deg:
+            ink = self.straight.ink  # cut the level line, not the tilted one
+            seg = self.segmentation = segment(ink)
+            layout = _fraction_layout(ink, seg)  # a bar tilted with the line is found once it is level
+        if layout:
             self.segmentation, self.roles = layout.segmentation, layout.roles
-            lines = text_lines(layout.line_mask)
+            lines, lines_levelled = text_lines(layout.line_mask), True
             part_lines = [(role, text_lines(part.mask)) for role, part in layout.parts]
-            self.straight = straighten(ink, [])  # a stack of lines is no line to fit: left as is
-        else:
+        elif lines is None:
             lines = text_lines(seg.mask)
-            self.straight = straighten(ink, [s.box for s in seg.segments if s.kind == "glyph"])
-            if self.straight.tilt_deg:
-                self.segmentation = segment(self.straight.ink)  # cut the level line, not the tilted one
         self._lap("segment", start)
 
         segments = self.segmentation.segments
@@ -320,14 +324,14 @@ class _Drawing:
             self.error = ExpressionError(
                 f"This is {len(lines)} lines of writing, and Inkcalc calculates one line at a time: scribble over "
                 "the lines you do not want, or clear and write one line.",
-                box=self.ink_image.box_to_input(lines[1]))  # found before straightening
+                box=self.ink_image.box_to_input(self._drawn_box(lines[1], levelled=lines_levelled)))
         else:
             for role, found in part_lines:
                 if len(found) > 1:
                     self.error = ExpressionError(
                         f"A fraction's {role} is {len(found)} lines of writing: write it on one line (a fraction "
                         "inside a fraction can be written on one line with brackets and ÷).",
-                        box=self.ink_image.box_to_input(found[1]))
+                        box=self.ink_image.box_to_input(self._drawn_box(found[1], levelled=True)))
                     break
 
         start = time.perf_counter()
@@ -336,6 +340,11 @@ class _Drawing:
         else:
             self.glyph_crops = np.zeros((0, SIZE, SIZE), dtype=np.float32)
         self._lap("normalize", start)
+
+    def _drawn_box(self, box, levelled):
+        """``box`` in the drawing's own pixels, from the levelled ink's frame (``levelled``; the same as the
+        drawing's when it was level enough) or the drawing's."""
+        return self.straight.box_to_original(box) if levelled else list(box)
 
     def propose_splits(self):
         """Crops of every part between candidate cuts of each glyph that may be two symbols.
@@ -509,6 +518,22 @@ class _Drawing:
 
     def _lap(self, stage, start):
         self.timings[stage] += (time.perf_counter() - start) * 1000.0
+
+
+def _fraction_layout(ink, seg):
+    """The drawing read with its stacked fractions (:func:`~py_pipeline.fraction_bars.read_layout`), or None
+    when it has none."""
+    fractions, labels = find_fractions(seg.mask, seg.stroke_width, seg.symbol_height, seg.component_boxes)
+    return read_layout(ink, seg, fractions, labels) if fractions else None
+
+
+def _line_boxes(seg, layout):
+    """The boxes whose centres run along the line, for :func:`~py_pipeline.straighten.straighten`: the glyphs,
+    and each stacked fraction whole (its middle is on the line; its numerator and denominator are not)."""
+    if layout is None:
+        return [s.box for s in seg.segments if s.kind == "glyph"]
+    return ([s.box for s, role in zip(layout.segmentation.segments, layout.roles) if not role and s.kind == "glyph"]
+            + layout.stack_boxes)
 
 
 def _first_unreadable(symbols, tangles):

@@ -3,6 +3,7 @@ calculated; no bar is taken for one where there is none. And a line drawn under 
 
 import numpy as np
 import pytest
+from skimage.transform import rotate
 
 from drawing import assert_boxes_close, draw, draw_fraction
 from py_pipeline.fraction_bars import find_fractions, find_underlines
@@ -137,6 +138,20 @@ def test_a_decimal_point_just_over_a_bar_is_one_point(classify, line_height, pen
                             line_height=line_height, pen_width=pen_width)
     result = recognize(drawing.grey(), classify)
     assert (result.expression, result.value) == ("2+(1.5/4)-1", "11/8")
+
+
+@pytest.mark.parametrize("degrees", [8, -6])
+def test_a_long_fraction_on_a_tilted_line(classify, degrees):
+    # Turned 8°, the bar's rows climb too far along it to be a bar: the stack was cut as one line (30-37117).
+    # The line is now levelled through its glyphs and whole fractions, and the fractions found again.
+    drawing = draw_fraction(["5", "4", "+", "1", "7"], ["2", "+", "5", "2"], before=["3", "0", "-"])
+    ink = rotate(drawing.ink, degrees, resize=True, order=1)
+    result = recognize(_grey(ink), classify)
+    assert (result.expression, result.value) == ("30-((54+17)/(2+52))", "1549/54")
+    assert result.tilt_deg == pytest.approx(degrees, abs=1.0)
+    for symbol in result.symbols:  # boxes in the drawing's own pixels, each on its ink
+        x0, y0, x1, y1 = symbol.box
+        assert ink[y0:y1, x0:x1].max() > 0.5
 
 
 def test_two_fractions_side_by_side(classify):
