@@ -264,7 +264,7 @@ def _laid_out(symbols):
     mixed = _mixed_numbers(runs)
     for number, run in enumerate(runs):
         role = run[0].role
-        plain = all((to_ascii(s.char) in DIGITS or s.char == ".") and not s.raised for s in run)
+        plain = all((to_ascii(s.char) in DIGITS or to_ascii(s.char) == ".") and not s.raised for s in run)
         brackets = role in ("numerator", "denominator") and not plain
         if role == "numerator":
             yield "(", None, run[0].index
@@ -302,7 +302,7 @@ def _mixed_numbers(runs):
         start = len(run)
         while start > 0 and whole([run[start - 1]]):
             start -= 1
-        if start == len(run) or (start > 0 and run[start - 1].char == "."):
+        if start == len(run) or (start > 0 and to_ascii(run[start - 1].char) == "."):
             continue  # no whole number right before the fraction
         over = int("".join(to_ascii(s.char) for s in numerator))
         under = int("".join(to_ascii(s.char) for s in denominator))
@@ -360,11 +360,13 @@ def tokenize(symbols):
             number = []
         raised = symbol.raised
         if is_numeric:
-            if char == "." and any(c == "." for c, _ in number):
-                written = "".join(c for c, _ in number)
+            if char == "." and any(c == "." for c, _, _ in number):
+                written = "".join(w for _, _, w in number)
+                grouping = " (a comma is read as the decimal point: write thousands without it)" \
+                    if symbol.char == "," else ""
                 raise ExpressionError(
-                    f"a second decimal point after {written}: a number has at most one", symbol.index)
-            number.append((char, symbol.index))
+                    f"a second decimal point after {written}: a number has at most one{grouping}", symbol.index)
+            number.append((char, symbol.index, symbol.char))
         elif char in _KIND_OF_CHAR:
             tokens.append(Token(_KIND_OF_CHAR[char], char, (symbol.index,)))
         else:
@@ -377,10 +379,19 @@ def tokenize(symbols):
 
 
 def _number_token(number):
-    text = "".join(c for c, _ in number)
+    """The number token of ``(ascii, index, as written)`` characters, or an error for a lone point and for a
+    comma that may group thousands."""
+    text = "".join(c for c, _, _ in number)
     if text == ".":
         raise ExpressionError("a decimal point on its own: write a digit before or after it", number[0][1])
-    return Token("number", text, tuple(index for _, index in number))
+    written = "".join(w for _, _, w in number)
+    whole, comma, part = written.partition(",")
+    if comma and 1 <= len(whole) <= 3 and whole[0] != "0" and len(part) == 3:
+        # 1,000 is a thousand in English and one in most of Europe: asked, not guessed.
+        raise ExpressionError(
+            f"{written} reads {whole}{part} where a comma groups thousands and {text} where it is the decimal "
+            f"point: write {whole}{part} or {text}", next(i for _, i, w in number if w == ","))
+    return Token("number", text, tuple(index for _, index, _ in number))
 
 
 def parse(tokens):

@@ -117,8 +117,9 @@ class Segment:
     origin : tuple of int
         ``(x, y)`` of ``ink[0, 0]`` in the working image.
     kind : str
-        ``"glyph"`` (to be classified), or ``"="``, ``"÷"`` (also written ``:``), ``"."`` (also written
-        ``,``) or ``"×"`` (a dot at mid-height) decided by geometry.
+        ``"glyph"`` (to be classified), or ``"="``, ``"÷"`` (also written ``:``), ``"."``, ``","`` (a
+        decimal comma: read as the point, kept as written) or ``"×"`` (a dot at mid-height) decided by
+        geometry.
     confidence : float
         How sure the geometry is of ``kind``; 1.0 for glyphs (the classifier decides those). A dot that
         floats at mid-height is a ``×`` only at 0.5: it may be a decimal point written high.
@@ -676,7 +677,7 @@ def _kind(members, parts, band):
     """Geometric kind of a group and how sure the geometry is."""
     shapes = sorted(parts[i].shape for i in members)
     if shapes == ["stroke"] and band is not None and _is_comma(parts[members[0]], band):
-        return ".", 1.0
+        return ",", 1.0
     if shapes == ["dot"]:
         dot = parts[members[0]]
         if band is None or band[1] <= band[0]:

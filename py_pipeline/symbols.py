@@ -6,9 +6,9 @@ column ``i`` always means ``CLASSES[i]``. Standard library only: this module loa
 Two kinds of symbol exist:
 
 * CNN classes (``CLASSES``): what the classifier is trained to tell apart.
-* Geometric symbols (``GEOMETRIC``): ``=``, ``÷`` and the decimal point ``.`` are recognised from how the
-  pieces of ink are grouped and placed (two stacked bars, a bar between two dots or two dots alone, a small
-  blob on the baseline or a comma hanging from it), because their meaning lives in layout that a 28×28 crop
+* Geometric symbols (``GEOMETRIC``): ``=``, ``÷`` and the decimal point ``.`` or ``,`` are recognised from
+  how the pieces of ink are grouped and placed (two stacked bars, a bar between two dots or two dots alone, a
+  small blob on the baseline or a comma hanging from it), because their meaning lives in layout that a 28×28 crop
   normalised to a fixed size destroys. A dot at mid-height is read the same way as the multiplication dot,
   ``×``.
 
@@ -21,11 +21,11 @@ its numerator and denominator are implied by each symbol's role.
 CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "-", "×", "/", "(", ")")
 """CNN output order. ``×`` is the display form of multiplication; the asterisk is drawn as a variant of it."""
 
-GEOMETRIC = ("=", "÷", ".")
+GEOMETRIC = ("=", "÷", ".", ",")
 
 DIGITS = frozenset("0123456789")
 
-_ASCII = {"×": "*", "÷": "/"}
+_ASCII = {"×": "*", "÷": "/", ",": "."}
 _DISPLAY = {"*": "×"}
 
 CLASS_FOLDER_NAMES = {
@@ -42,7 +42,8 @@ FOLDER_ALIASES = {
 
 
 def to_ascii(char):
-    """Map a display symbol to the ASCII used in expression text (``×`` → ``*``, ``÷`` → ``/``)."""
+    """Map a display symbol to the ASCII used in expression text (``×`` → ``*``, ``÷`` → ``/``, the decimal
+    comma ``,`` → ``.``)."""
     return _ASCII.get(char, char)
 
 

@@ -70,6 +70,24 @@ def test_errors_point_at_the_symbol_index_not_the_position():
     assert caught.value.symbol_index == 42
 
 
+@pytest.mark.parametrize("text, number", [("12,5", "12.5"), ("0,125", "0.125"), ("1234,567", "1234.567"),
+                                          ("3,14", "3.14")])
+def test_a_decimal_comma_is_the_decimal_point(text, number):
+    assert [t.text for t in tokenize(symbols_from_text(text))] == [number]
+
+
+@pytest.mark.parametrize("text, asked", [("1,000+5", "write 1000 or 1.000"), ("2*12,500", "write 12500 or 12.500")])
+def test_a_comma_that_may_group_thousands_is_asked_about(text, asked):
+    error = _error(text)
+    assert asked in error.message and text[error.symbol_index] == ","
+
+
+def test_a_second_comma_says_how_to_write_thousands():
+    error = _error("1,000,000")
+    assert "second decimal point after 1,000" in error.message and "thousands without it" in error.message
+    assert error.symbol_index == 5
+
+
 def test_second_decimal_point_and_lone_point_are_errors():
     error = _error("1.2.3")
     assert "second decimal point" in error.message and error.symbol_index == 3

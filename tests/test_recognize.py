@@ -330,6 +330,15 @@ def test_a_decimal_comma_is_read_as_the_decimal_point(model_classify, names, exp
     assert (result.expression, result.value) == (expression, value)
 
 
+def test_a_comma_before_three_digits_is_asked_about_not_guessed(model_classify):
+    # 1,000 is a thousand in English and one in most of Europe: reading it as 1 gave 1,000+5 = 6.
+    result = recognize(draw(["1", ",", "0", "0", "0", "+", "5"], line_height=80, pen_width=7).grey(),
+                       model_classify)
+    assert result.value is None and result.expression == "1.000+5"
+    assert "write 1000 or 1.000" in result.error.message
+    assert result.symbols[result.error.symbol_index].char == ","
+
+
 def test_division_written_as_a_colon_and_multiplication_as_a_dot(model_classify):
     result = recognize(draw(["1", "2", ":", "4", "+", "3", "·", "2"], line_height=80, pen_width=7).grey(),
                        model_classify)

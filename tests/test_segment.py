@@ -77,7 +77,7 @@ def test_equals_division_and_decimal_points_are_decided_by_geometry():
 def test_a_decimal_comma_is_a_decimal_point_and_a_short_tick_up_the_line_is_not():
     drawing = draw(["1", "2", ",", "7", "5"], line_height=60, pen_width=6)
     result = segment(drawing.ink)
-    assert _kinds(result) == ["glyph", "glyph", ".", "glyph", "glyph"]
+    assert _kinds(result) == ["glyph", "glyph", ",", "glyph", "glyph"]  # read as the point, kept as written
     assert result.segments[2].confidence == 1.0
     # The same tick at mid-height (or higher) is no comma: it goes to the classifier.
     drawing = draw(["3", "2"], line_height=60, pen_width=6, gap=0.5)

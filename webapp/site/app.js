@@ -15,7 +15,7 @@ const RECOGNIZE_DELAY_MS = 250;
 const COPY_CONFIRMATION_MS = 2500;
 const SPOKEN = {
   '+': 'plus', '-': 'minus', '*': 'times', '×': 'times', '/': 'divided by', '÷': 'divided by', '=': 'equals',
-  '(': 'open bracket', ')': 'close bracket', '.': 'point',
+  '(': 'open bracket', ')': 'close bracket', '.': 'point', ',': 'comma',
 };
 const OPERATORS = new Set(['+', '-', '*', '×', '/', '÷', '=']);
 /** Every symbol a reading can be corrected to (the symbols the pipeline knows, in display form). */
