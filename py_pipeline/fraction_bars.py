@@ -29,7 +29,11 @@ BAR_ASPECT = 3.0
 """A fraction bar is at least this many times longer than it is thick."""
 
 BAR_THICKNESS = 3.0
-"""…and at most this many pen widths thick."""
+"""…and at most this many pen widths thick…"""
+
+BAR_CLIMB = 0.11
+"""…plus this share of its length: a bar drawn by hand climbs a little, and in a photo turned up to 6° the
+whole line climbs with it (the line is levelled once its fractions are found)."""
 
 REACH = 1.2
 """Farthest a numerator or denominator lies from its bar (gap, in symbol heights)."""
@@ -412,9 +416,8 @@ def _bar_edges(runs, label, box, mask, reach, symbol_height):
 def _is_bar(box, stroke_width, symbol_height):
     x0, y0, x1, y1 = box
     width, height = x1 - x0, y1 - y0
-    # A bar drawn by hand climbs a little: its box is a few percent of its length taller than the pen.
     return width >= max(MIN_BAR_LENGTH * symbol_height, BAR_ASPECT * height) and \
-        height <= BAR_THICKNESS * max(stroke_width, 1.0) + 0.05 * width
+        height <= BAR_THICKNESS * max(stroke_width, 1.0) + BAR_CLIMB * width
 
 
 def _stack_around(ink, bar, symbol_height, stack_height):

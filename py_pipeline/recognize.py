@@ -529,11 +529,16 @@ def _fraction_layout(ink, seg):
 
 def _line_boxes(seg, layout):
     """The boxes whose centres run along the line, for :func:`~py_pipeline.straighten.straighten`: the glyphs,
-    and each stacked fraction whole (its middle is on the line; its numerator and denominator are not)."""
+    and for each stacked fraction a box as high as the tallest glyph around its middle (its middle is on the
+    line; its numerator and denominator are not, and the whole stack is so tall that every glyph after it
+    looked like its exponent, to be left out of the fit)."""
     if layout is None:
         return [s.box for s in seg.segments if s.kind == "glyph"]
-    return ([s.box for s, role in zip(layout.segmentation.segments, layout.roles) if not role and s.kind == "glyph"]
-            + layout.stack_boxes)
+    glyphs = [s.box for s, role in zip(layout.segmentation.segments, layout.roles) if not role and s.kind == "glyph"]
+    if not glyphs:
+        return []
+    half = max(y1 - y0 for _, y0, _, y1 in glyphs) / 2
+    return glyphs + [(x0, (y0 + y1) / 2 - half, x1, (y0 + y1) / 2 + half) for x0, y0, x1, y1 in layout.stack_boxes]
 
 
 def _first_unreadable(symbols, tangles):

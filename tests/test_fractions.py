@@ -154,6 +154,16 @@ def test_a_long_fraction_on_a_tilted_line(classify, degrees):
         assert ink[y0:y1, x0:x1].max() > 0.5
 
 
+@pytest.mark.parametrize("degrees", [5, -5])
+def test_a_line_with_a_fraction_is_levelled_through_the_fraction_s_middle(classify, degrees):
+    # The whole stack is so tall that every glyph after it looked like its exponent and was left out of the
+    # line fit: the line was not levelled at +5° (its tilted minus then read as /, in a photo).
+    drawing = draw_fraction(["7", "4", "1", "+", "3"], ["2"], before=["6", "-"], after=["×", "2"])
+    result = recognize(_grey(rotate(drawing.ink, degrees, resize=True, order=1)), classify)
+    assert (result.expression, result.value) == ("6-((741+3)/2)*2", "-738")
+    assert result.tilt_deg == pytest.approx(degrees, abs=1.0)
+
+
 def test_two_fractions_side_by_side(classify):
     left = draw_fraction(["1"], ["2"], after=["+"])
     right = draw_fraction(["1"], ["3"])
