@@ -206,7 +206,7 @@ def find_underlines(mask, stroke_width, symbol_height):
         return None
     strokes, _ = _labelled(mask)
     found = None
-    reach = int(np.ceil(stroke_width)) + 1
+    reach = _pen_reach(stroke_width)
     for k, box in enumerate(run_boxes):
         x0, y0, x1, y1 = box
         under = mask[y1 + reach:y1 + int(np.ceil(REACH * symbol_height)), x0:x1]
@@ -294,7 +294,7 @@ def _split_stack(window, stroke_width):
     """``(over, under)``, the ``(box, ink area)`` of the pieces of one mark over and under a run of ink across
     its middle, or None when it is no such stack (see :func:`_height_within_stacks`)."""
     height, width = window.shape
-    reach = int(np.ceil(stroke_width)) + 1
+    reach = _pen_reach(stroke_width)
     runs = _long_runs(window, 0.7 * width)
     across = np.flatnonzero(runs.any(axis=1))
     across = across[(across >= 0.25 * height) & (across < 0.75 * height)]
@@ -314,6 +314,11 @@ def _split_stack(window, stroke_width):
     if min(left - bar_columns[0], bar_columns[-1] - right) < stroke_width / 2:
         return None  # the run does not reach past the writing at both ends
     return over, under
+
+
+def _pen_reach(stroke_width):
+    """Pixels a stroke's rounded ends and anti-aliased edge reach past the rows and columns it is measured by."""
+    return int(np.ceil(stroke_width)) + 1
 
 
 def _labelled(mask):
@@ -356,7 +361,7 @@ def _bar_ink(runs, label, box, mask, stroke_width, symbol_height):
     ``2`` over it, the top of a ``9`` under it), whose rows join the bar's runs or lie within the growth,
     and cutting them out turned the ``2`` into a ``7`` and the ``9`` into a ``4``.
     """
-    reach = int(np.ceil(stroke_width)) + 1  # the pen's rounded ends, and its anti-aliased edge
+    reach = _pen_reach(stroke_width)
     left, upper, lower = _bar_edges(runs, label, box, mask, reach, symbol_height)
     right = left + upper.size
     height = mask.shape[0]
@@ -458,12 +463,14 @@ class _Bar:
     def __init__(self, ink, box):
         self.box = box
         x0, _, x1, _ = box
-        own = ink[:, x0:x1]
+        inked_rows = np.flatnonzero(ink[:, x0:x1].any(axis=1))
+        first, last = (int(inked_rows[0]), int(inked_rows[-1]) + 1) if inked_rows.size else (0, 0)
+        own = ink[first:last, x0:x1]  # the bar's own rows only, not the drawing's height
         inked = own.any(axis=0)
-        rows = np.arange(ink.shape[0])[:, None]
+        rows = np.arange(first, last)[:, None]
         self.inked = inked
-        self.tops = np.where(inked, np.where(own, rows, ink.shape[0]).min(axis=0), box[1])
-        self.bottoms = np.where(inked, np.where(own, rows + 1, 0).max(axis=0), box[3])
+        self.tops = np.where(inked, np.where(own, rows, last).min(axis=0, initial=last), box[1])
+        self.bottoms = np.where(inked, np.where(own, rows + 1, first).max(axis=0, initial=first), box[3])
 
     def touched_from_both_sides(self, mask):
         """Whether ink touches the bar from over and from under it, as the rest of a symbol touches a stroke of
