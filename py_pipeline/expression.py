@@ -36,6 +36,9 @@ frames, so the deepest allowed input needs about 200: well inside the recursion 
 _KIND_OF_CHAR = {"+": "op", "-": "op", "*": "op", "/": "op", "^": "op", "(": "lparen", ")": "rparen",
                  "=": "equals"}
 
+_NUMERIC = DIGITS | {"."}
+"""What a number is written with, in expression text."""
+
 POWER = "^"
 """The power operator in expression text; a drawing writes it by raising the exponent (:class:`Symbol`)."""
 
@@ -264,7 +267,7 @@ def _laid_out(symbols):
     mixed = _mixed_numbers(runs)
     for number, run in enumerate(runs):
         role = run[0].role
-        plain = all((to_ascii(s.char) in DIGITS or to_ascii(s.char) == ".") and not s.raised for s in run)
+        plain = all(to_ascii(s.char) in _NUMERIC and not s.raised for s in run)
         brackets = role in ("numerator", "denominator") and not plain
         if role == "numerator":
             yield "(", None, run[0].index
@@ -291,16 +294,16 @@ def _laid_out(symbols):
 def _mixed_numbers(runs):
     """``{run: position}`` for each line run that ends in a whole number (from ``position`` on) written right
     before a stacked proper fraction of whole numbers: a mixed number, ``2¾``."""
-    def whole(run):
-        return all(to_ascii(s.char) in DIGITS and not s.raised for s in run)
+    def digit(symbol):
+        return to_ascii(symbol.char) in DIGITS and not symbol.raised
 
     mixed = {}
     for number, run in enumerate(runs[:-3]):
         numerator, _, denominator = runs[number + 1:number + 4]
-        if run[0].role or numerator[0].role != "numerator" or not (whole(numerator) and whole(denominator)):
+        if run[0].role or numerator[0].role != "numerator" or not all(map(digit, numerator + denominator)):
             continue
         start = len(run)
-        while start > 0 and whole([run[start - 1]]):
+        while start > 0 and digit(run[start - 1]):
             start -= 1
         if start == len(run) or (start > 0 and to_ascii(run[start - 1].char) == "."):
             continue  # no whole number right before the fraction
@@ -354,7 +357,7 @@ def tokenize(symbols):
             tokens.append(Token(_KIND_OF_CHAR[mark], mark, (index,)))
             continue
         char = to_ascii(symbol.char)
-        is_numeric = char in DIGITS or char == "."
+        is_numeric = char in _NUMERIC
         if number and (symbol.gap_before or not is_numeric or symbol.raised != raised):
             tokens.append(_number_token(number))
             number = []

@@ -295,8 +295,7 @@ class _Drawing:
         layout = _fraction_layout(ink, seg)
         # Lines are counted as drawn (levelling can merge two), unless a fraction's numerator has to be told
         # from a line of its own: then on the fraction's layout, after levelling.
-        lines = None if layout else text_lines(seg.mask)
-        lines_levelled = lines is None  # whether their boxes are in the levelled ink's frame
+        drawn_lines = None if layout else text_lines(seg.mask)
         self.straight = straighten(ink, _line_boxes(seg, layout))
         if self.straight.tilt_deg:
             ink = self.straight.ink  # cut the level line, not the tilted one
@@ -304,10 +303,11 @@ class _Drawing:
             layout = _fraction_layout(ink, seg)  # a bar tilted with the line is found once it is level
         if layout:
             self.segmentation, self.roles = layout.segmentation, layout.roles
-            lines, lines_levelled = text_lines(layout.line_mask), True
+            lines = text_lines(layout.line_mask)
             part_lines = [(role, text_lines(part.mask)) for role, part in layout.parts]
-        elif lines is None:
-            lines = text_lines(seg.mask)
+        else:
+            lines = drawn_lines if drawn_lines is not None else text_lines(seg.mask)
+        lines_levelled = lines is not drawn_lines  # counted on the levelled ink, not as drawn
         self._lap("segment", start)
 
         segments = self.segmentation.segments
