@@ -62,6 +62,10 @@ MORE_THAN_A_STROKE = 1.6
 """A piece with this many times the ink of a straight stroke as tall as it is more than one: a digit, not
 the arm of a ``+`` (a stack with nothing else to measure it by, see :func:`_height_within_stacks`)."""
 
+STRAIGHT_WIDTH = 2.5
+"""A stroke whose ink is at most this many pen widths across its long axis (four standard deviations, as
+:func:`skimage.measure.regionprops` measures an axis) is straight: one alone is 1.15 wide."""
+
 TALL_MARKS = 1.8
 """Marks this many times taller than the median mark are brackets around a stack, not digits: see
 :func:`_digit_height`."""
@@ -134,7 +138,8 @@ def find_fractions(mask, stroke_width, symbol_height, component_boxes):
         # A stroke of a symbol (the crossbar of a + or a 4, the middle of a 5), unless the writing over and
         # under it is two symbols tall: a numerator and a denominator that both touch their bar.
         stack_height[label] = TOUCHED_STACK_HEIGHT if bar.touched_from_both_sides(mask) else STACK_HEIGHT
-        members = _stack_around(mask & ~bar_ink[label] & ~inside, bar, symbol_height, stack_height[label])
+        members = _stack_around(mask & ~bar_ink[label] & ~inside, bar, symbol_height, stack_height[label],
+                                stroke_width)
         if members is not None:
             accepted.append(label)
             inside |= members | bar_ink[label]
@@ -425,12 +430,17 @@ def _is_bar(box, stroke_width, symbol_height):
         height <= BAR_THICKNESS * max(stroke_width, 1.0) + BAR_CLIMB * width
 
 
-def _stack_around(ink, bar, symbol_height, stack_height):
+def _stack_around(ink, bar, symbol_height, stack_height, stroke_width):
     """The pixels of the numerator and denominator ``ink`` (the drawing without this bar) has around it, or
     None when it has no such stack.
 
     Only the columns its marks may take are labelled (a drawing of thirty symbols in separate strokes has
     thirty bars to try): a piece of ink that reaches past them is no mark of this bar.
+
+    One straight stroke over the bar and one under it are a symbol drawn in pieces: a ``+``, or a ``4`` whose
+    upright was drawn apart under its crossbar. When every tall mark on the line is such a piece (``4×4``,
+    ``4=``), the symbol height is measured on the pieces and the whole symbol looked two symbols tall: it was
+    read ``(1/1)``. A fraction ``1/1`` is the price: it is then read as one symbol.
     """
     x0, _, x1, _ = bar.box
     slack = int(np.ceil(OVERHANG * (x1 - x0))) + 1
@@ -442,9 +452,21 @@ def _stack_around(ink, bar, symbol_height, stack_height):
     below = _marks_by(bar, boxes, beyond, symbol_height, above=False)
     if not _is_stack(above, below, boxes, symbol_height, stack_height):
         return None
+    if len(above) == len(below) == 1 and all(_is_straight(labels == k + 1, stroke_width) for k in above + below):
+        return None
     members = np.zeros(ink.shape, dtype=bool)
     members[:, left:right] = np.isin(labels, [k + 1 for k in above + below])
     return members
+
+
+def _is_straight(piece, stroke_width):
+    """Whether the ink of ``piece`` is one straight stroke: across its long axis it is no wider than
+    :data:`STRAIGHT_WIDTH` pen widths (a ``1`` with its flag, not a ``7`` or any curved digit)."""
+    rows, columns = np.nonzero(piece)
+    if rows.size < 3:
+        return True
+    spread = np.linalg.eigvalsh(np.cov(np.stack([rows, columns]).astype(float)))[0]
+    return 4.0 * np.sqrt(max(spread, 0.0)) <= STRAIGHT_WIDTH * max(stroke_width, 1.0)
 
 
 def _is_stack(above, below, boxes, symbol_height, stack_height):

@@ -103,7 +103,7 @@ def test_a_touching_fraction_with_too_few_marks_to_measure_the_line(classify, nu
     assert (result.expression, result.value) == (expression, value)
 
 
-@pytest.mark.parametrize("name", ["+", "+tall", "4", "4tall", "5", "7", "÷", "="])
+@pytest.mark.parametrize("name", ["+", "+tall", "+split", "4", "4tall", "4split", "5", "7", "÷", "="])
 def test_a_symbol_alone_is_no_fraction(name):
     # With nothing beside it to measure the line, a + is a stack of two straight strokes; a fraction's
     # numerator or denominator holds more ink than a straight stroke as tall.
@@ -228,6 +228,16 @@ def test_big_digits_among_pieces_of_split_symbols_are_no_brackets():
     # Tall marks, but as wide as digits: the digit height stays segmentation's, and the + drawn in pieces is
     # no fraction of two ticks (it was, for a commit's while: 4+5×2 read as (1/1)(1/1)5*2).
     assert _fractions(draw(["4split", "+split", "5split", "×split", "2"], line_height=80, pen_width=8).ink) == []
+
+
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
+def test_symbols_in_pieces_are_no_fractions_among_their_like(classify, line_height, pen_width):
+    # Every tall mark on the line is a piece of a 4 drawn with its upright apart, or the ×: the symbol height
+    # was measured on the pieces, and each 4 looked two symbols tall. It was read (1/1)*(1/1) = 1.
+    drawing = draw(["4split", "×", "4split"], line_height=line_height, pen_width=pen_width)
+    assert _fractions(drawing.ink) == []
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.value) == ("4*4", "16")
 
 
 @pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
