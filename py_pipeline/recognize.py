@@ -407,10 +407,12 @@ class _Drawing:
                 tokens = _tokens(symbols)
                 result.tokens = [token.to_dict() for token in tokens]
                 tree = parse(tokens)
+                reread = _reread_number_after_bracket(symbols, tokens, self.line_boxes)
             except ExpressionError:
                 reread = _reread_to_parse(symbols, self.line_boxes)
                 if reread is None:
                     raise
+            if reread is not None:
                 symbols, correction, tokens, tree = reread
                 result.symbols = symbols
                 result.expression = expression_text(symbols)
@@ -578,17 +580,19 @@ def _with_exponents(symbols, line_boxes):
     return [replace(s, raised=s.index in raised) for s in symbols]
 
 
-def _reread_to_parse(symbols, line_boxes):
+def _reread_to_parse(symbols, line_boxes, options=None):
     """Read one unsure symbol as its runner-up so that the expression parses, if that is likely enough.
 
     ``3-()`` cannot be what anyone meant, and when the classifier gave the ``(`` only 0.61 and a ``1`` 0.39,
     ``3-1`` is what was written: the grammar settles what the pixels could not. Only a classifier symbol
     whose alternative has at least :data:`REREAD_ALTERNATIVE` is changed, one symbol at most, the likeliest
     alternative first; a clearly written mistake (``5++3``) has no such alternative and keeps its error, so
-    the writer sees it. Returns ``(symbols, correction, tokens, tree)`` or None.
+    the writer sees it. ``options``, ``(probability, symbol index, reading)`` in the order to try, narrow the
+    choice. Returns ``(symbols, correction, tokens, tree)`` or None.
     """
-    options = sorted(((p, s.index, char) for s in symbols if s.source == "cnn"
-                      for char, p in s.alternatives if p >= REREAD_ALTERNATIVE), reverse=True)
+    if options is None:
+        options = sorted(((p, s.index, char) for s in symbols if s.source == "cnn"
+                          for char, p in s.alternatives if p >= REREAD_ALTERNATIVE), reverse=True)
     for p, index, char in options:
         original = symbols[index]
         others = tuple((c, q) for c, q in original.alternatives if c != char)
@@ -604,6 +608,25 @@ def _reread_to_parse(symbols, line_boxes):
                       "confidence": round(float(p), 6)}
         return candidate, correction, tokens, tree
     return None
+
+
+def _reread_number_after_bracket(symbols, tokens, line_boxes):
+    """Read the first digit of a number written right after ``)`` as the operator it may be, if that parses.
+
+    ``(6/9)188`` parses (a bracket next to a number multiplies), but nobody writes a product that way round:
+    it was ``(6/9)/88`` with the ``/`` read as a ``1`` at 0.55 against 0.45, a confident-looking wrong
+    answer. So when the first digit of such a number has an operator for its runner-up with at least
+    :data:`REREAD_ALTERNATIVE`, the operator is read instead, as :func:`_reread_to_parse` does. Returns what
+    it returns, or None.
+    """
+    options = []
+    for before, token in zip(tokens, tokens[1:]):
+        if before.kind == "rparen" and token.kind == "number":
+            first = symbols[token.symbols[0]]
+            if first.source == "cnn":
+                options += [(p, first.index, char) for char, p in first.alternatives
+                            if char not in DIGITS and char not in "()" and p >= REREAD_ALTERNATIVE]
+    return _reread_to_parse(symbols, line_boxes, sorted(options, reverse=True)) if options else None
 
 
 def _with_even_cuts(cuts, seg, stroke_width, symbol_height):

@@ -56,6 +56,8 @@ SYMBOLS = {
     "5flick": (0.6, [[(0.22, 0.2), (0.15, 0.45)] + _arc(0.48, 0.68, 0.38, 0.28, 235, 500, 18),
                      [(0.75, 0.05), (1.25, 0.0)]]),
     # Strokes that leave a separate blob: where the pen first landed, where it was lifted.
+    # A / written fast, leaning 42° from upright: as far over as a 1 ever leans (the model's own doubt).
+    "/lean": (0.93, [[(0.946, 0.04), (0.054, 0.96)]]),
     "7blob": (0.6, [[(-0.15, 0.05)], [(0.14, 0.06), (0.92, 0.06), (0.4, 0.96)]]),
     "3blob": (0.6, [_arc(0.45, 0.27, 0.38, 0.23, 200, 450, 16) + _arc(0.45, 0.73, 0.42, 0.23, 270, 520, 16),
                     [(-0.1, 0.88)]]),

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from drawing import draw
 from py_pipeline.errors import UnreadableSymbolError
 from py_pipeline.recognize import recognize_batch
 from py_pipeline.evaluate import evaluate
@@ -201,6 +202,14 @@ def test_digits_written_into_each_other_are_cut_into_the_right_number_of_symbols
     results = recognize_batch([d.image for d in drawings], classify)
     right_count = sum(len(r.symbols) == len(d.text) for d, r in zip(drawings, results))
     assert right_count / len(drawings) >= TOUCHING_COUNT_FLOOR, f"only {right_count}/{len(drawings)}"
+
+
+@pytest.mark.parametrize("line_height, pen_width", [(40, 3), (80, 8)])
+def test_a_slash_after_a_bracket_that_leans_like_a_one_is_read_as_a_slash(classify, line_height, pen_width):
+    # The model reads this / as a 1 (0.70 and 0.55 today), and (2+3)14 = 70 parsed: a silent wrong answer.
+    drawing = draw(["(", "2", "+", "3", ")", "/lean", "4"], line_height=line_height, pen_width=pen_width)
+    [result] = recognize_batch([drawing.grey()], classify)
+    assert (result.expression, result.value) == ("(2+3)/4", "5/4")
 
 
 def test_scribbles_are_reported_as_unreadable_not_calculated(classify):

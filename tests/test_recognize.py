@@ -142,6 +142,21 @@ def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, re
         assert result.corrections == [] and result.error.symbol_index == 2
 
 
+@pytest.mark.parametrize("runner_up, reread", [(0.3, True), (0.05, False)])
+def test_a_number_right_after_a_bracket_is_reread_when_its_first_digit_may_be_an_operator(runner_up, reread):
+    # (2+3)14 parses as a product, but nobody writes one that way round: a / read as a 1 made it.
+    drawing = draw(["(", "2", "+", "3", ")", "/", "4"], line_height=60, pen_width=6, gap=0.4)
+    known = [{"(": 0.99}, {"2": 0.99}, {"+": 0.99}, {"3": 0.99}, {")": 0.99}]
+    unsure = {"1": 0.99 - runner_up, "/": runner_up}
+    result = recognize(drawing.grey(), _RowsClassifier(known + [unsure, {"4": 0.99}]), second_look=False)
+    if reread:
+        assert (result.expression, result.value) == ("(2+3)/4", "5/4")
+        assert result.corrections == [{"symbol_index": 5, "read": "1", "used": "/", "confidence": pytest.approx(
+            runner_up, abs=1e-6)}]
+    else:  # a 1 the classifier is sure of is a 1, however odd the product
+        assert (result.expression, result.value, result.corrections) == ("(2+3)14", "70", [])
+
+
 @pytest.mark.parametrize("best, unreadable", [(0.1, True), (0.2, False)])
 def test_a_mark_read_as_no_symbol_is_an_error_at_it_not_a_guess(best, unreadable):
     drawing = draw(["3", "+", "1"], line_height=60, pen_width=6, gap=0.4)
