@@ -363,7 +363,7 @@ function renderExpression(result) {
     const notes = [isUncertain(result, i) && `uncertain, ${percent(symbol.confidence)}`,
       reread && 'read as its second choice, the only reading that makes sense',
       chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
-    if (reread) button.title = 'Read as the second choice: the first did not make an expression';
+    if (reread) button.title = 'Read as the second choice: the first made no sensible expression';
     const power = result.raised[i] && !result.raised[i - 1] ? 'to the power ' : '';
     const place = {numerator: 'over ', fraction: 'the fraction bar, ', denominator: 'under '}[symbol.role] ?? '';
     button.classList.toggle('bar', symbol.role === 'fraction' && chars[i] === '/');  // drawn as a line
