@@ -204,6 +204,14 @@ def test_digits_written_into_each_other_are_cut_into_the_right_number_of_symbols
     assert right_count / len(drawings) >= TOUCHING_COUNT_FLOOR, f"only {right_count}/{len(drawings)}"
 
 
+def test_overlapping_digits_are_cut_round_the_stroke_a_column_would_split(digits, classify):
+    # These MNIST test digits, the 3 written into the 5, overlap: straight cuts read them as three symbols
+    # (333+6); cut along a path round the 5's stem they are two.
+    drawing = compose_expression("35+6", digits, np.random.default_rng(189), "dark-on-light", touching=1.0)
+    [result] = recognize_batch([drawing.image], classify)
+    assert (result.expression, result.value) == ("35+6", "41")
+
+
 @pytest.mark.parametrize("line_height, pen_width", [(40, 3), (80, 8)])
 def test_a_slash_after_a_bracket_that_leans_like_a_one_is_read_as_a_slash(classify, line_height, pen_width):
     # The model reads this / as a 1 (0.70 and 0.55 today), and (2+3)14 = 70 parsed: a silent wrong answer.

@@ -12,8 +12,8 @@ from PIL import Image
 
 from drawing import assert_boxes_close, draw
 from py_pipeline.image_input import load_image, to_ink
-from py_pipeline.segment import (TANGLE_JUNCTIONS, binarize, count_junctions, estimate_stroke_width, segment,
-                                 split_candidates)
+from py_pipeline.segment import (CUT_SWAY, TANGLE_JUNCTIONS, Segment, binarize, count_junctions, cut_paths,
+                                 estimate_stroke_width, segment, split_candidates)
 from training.pen import draw_polyline
 
 
@@ -132,6 +132,33 @@ def test_three_touching_zeros_get_both_junctions_proposed():
     for left, right in zip(drawing.boxes, drawing.boxes[1:]):
         junction = (left[2] + right[0]) / 2
         assert min(abs(c - junction) for c in cuts) <= drawing.pen_width
+
+
+def _glyph(ink):
+    rows, columns = np.nonzero(ink)
+    box = (int(columns.min()), int(rows.min()), int(columns.max()) + 1, int(rows.max()) + 1)
+    return Segment(box=box, ink=ink, origin=(0, 0), kind="glyph", confidence=1.0, gap_before=None, n_components=1)
+
+
+def test_a_cut_path_goes_round_the_stem_its_column_would_split():
+    # The stem of a 5 stands where the 3 before it touches it: a straight cut down its column splits the stem
+    # and leaves a sliver read as 1. The path slips round it, and the 3's tail under it is cut through.
+    ink = np.zeros((50, 60), dtype=np.float32)
+    ink[5:40, 30:35] = 1.0   # the stem
+    ink[42:46, 10:40] = 1.0  # a tail reaching under it, no way round within reach
+    ink[5:46, 10:14] = 1.0   # the rest of the digit on the left
+    [path] = cut_paths(_glyph(ink), [32], stroke_width=4.0)
+    assert (path[5:40] <= 30).all() and (path >= 32 - CUT_SWAY * 4).all()  # the whole stem is right of it
+    assert path[44] == path[41]  # through the tail, not round it
+    straight = cut_paths(_glyph(ink), [22], stroke_width=4.0)  # where the drop meets no ink it falls straight
+    assert (straight == 22).all()
+
+
+def test_cut_paths_never_cross():
+    ink = np.zeros((40, 40), dtype=np.float32)
+    ink[10:30, 18:22] = 1.0
+    first, second = cut_paths(_glyph(ink), [21, 19], stroke_width=2.0)  # the first slips right of the stroke
+    assert (second >= first).all()
 
 
 @pytest.mark.parametrize("name", ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "-", "/", "(", ")",
