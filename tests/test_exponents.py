@@ -39,6 +39,12 @@ def test_a_small_digit_high_after_a_digit_or_bracket_is_an_exponent():
     assert raised_symbols("(1)2", [_on_line(0), _on_line(50), _on_line(100), _high(150)]) == {3}
 
 
+def test_an_exponent_may_end_just_under_the_bases_upper_seven_tenths():
+    # A 0 after a 0 of 30⁰, ending 0.704 of the base's height below its top, was read as a digit: 300. Digits on
+    # a line end at least 0.9 down (benchmark drawings), and one ending at 3/4 stays a digit (below).
+    assert raised_symbols("30", [_on_line(0), _box(50, 15, 57)]) == {1}
+
+
 def test_every_digit_of_a_raised_run_counts_until_the_writing_comes_down():
     boxes = [_on_line(0), _high(50), _high(80, size=0.5, bottom=0.5), _mid(130), _on_line(180)]
     assert raised_symbols("210+1", boxes) == {1, 2}
