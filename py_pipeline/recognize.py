@@ -244,8 +244,7 @@ def recognize_batch(images, classify, *, top_k=3, second_look=True):
     Every image is converted and segmented first; then the crops of all images go to ``classify`` in one
     call, the candidate parts of all too-wide glyphs in one more, and the parts of the few glyphs that
     straight cuts make three symbols or more of, cut along paths instead (:meth:`_Drawing.propose_path_splits`),
-    in a last one. Each result's ``classify`` timing is
-    its share of the calls, in proportion to its crops.
+    in a last one. Each result's ``classify`` timing is its share of the calls, in proportion to its crops.
 
     Raises the same errors as :func:`recognize`, before ``classify`` is ever called.
     """
@@ -526,7 +525,7 @@ class _Drawing:
         whole = (self.glyph_crops[position], seg.box, self.glyph_probabilities[position])
         if position not in self.splits:
             return [whole]
-        bounds, parts, fallback = self.splits[position]
+        _, parts, _ = self.splits[position]
         crops, probabilities = self.part_crops, self.part_probabilities
         best = self._best_partition(position, seg, parts, probabilities)
         if best is not None and len(best) > 2 and position in self.path_splits:
