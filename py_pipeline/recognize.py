@@ -377,16 +377,14 @@ class _Drawing:
                 continue
             bounds = [0] + cuts + [seg.ink.shape[1]]
             fallback = {i for i, cut in enumerate(bounds) if 0 < i < len(bounds) - 1 and cut not in junctions}
-            parts = {}
-            for a, b in itertools.combinations(range(len(bounds)), 2):
-                if (a, b) == (0, len(bounds) - 1):
-                    continue  # the whole glyph, classified already
+
+            def between_columns(a, b):
                 part = np.zeros_like(seg.ink)
                 part[:, bounds[a]:bounds[b]] = seg.ink[:, bounds[a]:bounds[b]]
-                if part.max() > 0:  # a part without ink makes its whole partition impossible
-                    parts[(a, b)] = (len(inks), part, _ink_box(part, seg.origin))
-                    inks.append(part)
-            self.splits[position] = (bounds, parts, fallback)
+                return part
+
+            self.splits[position] = (bounds, _parts_between(len(bounds), between_columns, seg.origin, inks),
+                                     fallback)
         self.part_crops = normalize_batch(inks) if inks else np.zeros((0, SIZE, SIZE), dtype=np.float32)
         self._lap("normalize", start)
 
@@ -413,16 +411,12 @@ class _Drawing:
                                cut_paths(seg, bounds[1:-1], segmentation.stroke_width),
                                np.full((1, rows), width, dtype=np.int64)])
             columns = np.arange(width)
-            path_parts = {}
-            for a, b in itertools.combinations(range(len(bounds)), 2):
-                if (a, b) == (0, len(bounds) - 1):
-                    continue
+
+            def between_paths(a, b):
                 between = (columns >= paths[a][:, None]) & (columns < paths[b][:, None])
-                part = np.where(between, seg.ink, 0).astype(seg.ink.dtype)
-                if part.max() > 0:
-                    path_parts[(a, b)] = (len(inks), part, _ink_box(part, seg.origin))
-                    inks.append(part)
-            self.path_splits[position] = path_parts
+                return np.where(between, seg.ink, 0).astype(seg.ink.dtype)
+
+            self.path_splits[position] = _parts_between(len(bounds), between_paths, seg.origin, inks)
         self.path_crops = normalize_batch(inks) if inks else np.zeros((0, SIZE, SIZE), dtype=np.float32)
         self._lap("normalize", start)
 
@@ -712,6 +706,21 @@ def _is_wide(box, symbol_height):
     """Whether a box is :data:`TWO_SYMBOLS_WIDE`: at least that many times wider than a symbol is tall."""
     x0, y0, x1, y1 = box
     return x1 - x0 >= TWO_SYMBOLS_WIDE * max(y1 - y0, symbol_height)
+
+
+def _parts_between(count, ink_between, origin, inks):
+    """``{(a, b): (crop number, ink, box)}`` of the part of a glyph between each two of its ``count`` bounds
+    (``ink_between(a, b)``), all but the whole glyph, which is classified already; each part's ink is
+    appended to ``inks``. A part without ink makes its whole partition impossible, and is left out."""
+    parts = {}
+    for a, b in itertools.combinations(range(count), 2):
+        if (a, b) == (0, count - 1):
+            continue
+        part = ink_between(a, b)
+        if part.max() > 0:
+            parts[(a, b)] = (len(inks), part, _ink_box(part, origin))
+            inks.append(part)
+    return parts
 
 
 def _ink_box(ink, origin):
