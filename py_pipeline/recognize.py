@@ -446,7 +446,7 @@ class _Drawing:
                 tokens = _tokens(symbols)
                 result.tokens = [token.to_dict() for token in tokens]
                 tree = parse(tokens)
-                reread = _reread_number_after_bracket(symbols, tokens, self.line_boxes)
+                reread = _reread_number_by_bracket(symbols, tokens, self.line_boxes)
             except ExpressionError:
                 reread = _reread_to_parse(symbols, self.line_boxes)
                 if reread is None:
@@ -661,22 +661,28 @@ def _reread_to_parse(symbols, line_boxes, options=None):
     return None
 
 
-def _reread_number_after_bracket(symbols, tokens, line_boxes):
-    """Read the first digit of a number written right after ``)`` as the operator it may be, if that parses.
+def _reread_number_by_bracket(symbols, tokens, line_boxes):
+    """Read the digit of a number that touches a bracket as the operator it may be, if that parses.
 
     ``(6/9)188`` parses (a bracket next to a number multiplies), but nobody writes a product that way round:
     it was ``(6/9)/88`` with the ``/`` read as a ``1`` at 0.55 against 0.45, a confident-looking wrong
-    answer. So when the first digit of such a number has an operator for its runner-up with at least
-    :data:`REREAD_ALTERNATIVE`, the operator is read instead, as :func:`_reread_to_parse` does. Returns what
-    it returns, or None.
+    answer. The other way round, ``6731(801-0)`` was ``673/(801-0)``: ``2(3+4)`` is written, but a number
+    whose last digit might as well be an operator is likelier a number and that operator. So when the first
+    digit of a number right after ``)``, or the last digit of one right before ``(`` (a stacked fraction's
+    too), has an operator for its runner-up with at least :data:`REREAD_ALTERNATIVE`, the operator is read
+    instead, as :func:`_reread_to_parse` does. Returns what it returns, or None.
     """
     options = []
-    for before, token in zip(tokens, tokens[1:]):
-        if before.kind == "rparen" and token.kind == "number":
-            first = symbols[token.symbols[0]]
-            if first.source == "cnn":
-                options += [(p, first.index, char) for char, p in first.alternatives
-                            if char not in DIGITS and char not in "()" and p >= REREAD_ALTERNATIVE]
+    for before, after in zip(tokens, tokens[1:]):
+        if before.kind == "rparen" and after.kind == "number":
+            digit = symbols[after.symbols[0]]
+        elif before.kind == "number" and after.kind == "lparen":
+            digit = symbols[before.symbols[-1]]
+        else:
+            continue
+        if digit.source == "cnn":
+            options += [(p, digit.index, char) for char, p in digit.alternatives
+                        if char not in DIGITS and char not in "()" and p >= REREAD_ALTERNATIVE]
     return _reread_to_parse(symbols, line_boxes, sorted(options, reverse=True)) if options else None
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from drawing import draw
+from drawing import draw, draw_fraction
 from py_pipeline.errors import UnreadableSymbolError
 from py_pipeline.recognize import recognize_batch
 from py_pipeline.evaluate import evaluate
@@ -218,6 +218,17 @@ def test_a_slash_after_a_bracket_that_leans_like_a_one_is_read_as_a_slash(classi
     drawing = draw(["(", "2", "+", "3", ")", "/lean", "4"], line_height=line_height, pen_width=pen_width)
     [result] = recognize_batch([drawing.grey()], classify)
     assert (result.expression, result.value) == ("(2+3)/4", "5/4")
+
+
+@pytest.mark.parametrize("line_height, pen_width", [(40, 3), (90, 9)])
+def test_a_slash_before_a_bracket_that_leans_like_a_one_is_read_as_a_slash(classify, line_height, pen_width):
+    # Read as a 1 (0.69 and 0.63 today), this / made 61(3+4) = 427 and 61 times a stacked fraction.
+    drawing = draw(["6", "/lean", "(", "3", "+", "4", ")"], line_height=line_height, pen_width=pen_width)
+    fraction = draw_fraction(["3"], ["2"], before=["6", "/lean"], line_height=line_height, pen_width=pen_width)
+    written_product = draw(["3", "1", "(", "4", "+", "5", ")"], line_height=line_height, pen_width=pen_width)
+    results = recognize_batch([drawing.grey(), fraction.grey(), written_product.grey()], classify)
+    assert [(r.expression, r.value) for r in results] == [("6/(3+4)", "6/7"), ("6/(3/2)", "4"),
+                                                           ("31(4+5)", "279")]
 
 
 def test_scribbles_are_reported_as_unreadable_not_calculated(classify):

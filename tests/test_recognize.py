@@ -157,6 +157,21 @@ def test_a_number_right_after_a_bracket_is_reread_when_its_first_digit_may_be_an
         assert (result.expression, result.value, result.corrections) == ("(2+3)14", "70", [])
 
 
+@pytest.mark.parametrize("runner_up, reread", [(0.3, True), (0.05, False)])
+def test_a_number_right_before_a_bracket_is_reread_when_its_last_digit_may_be_an_operator(runner_up, reread):
+    # 2(3+4) is written, but 61(3+4) with a 1 that may be a / is likelier 6/(3+4).
+    drawing = draw(["6", "/", "(", "3", "+", "4", ")"], line_height=60, pen_width=6, gap=0.4)
+    unsure = {"1": 0.99 - runner_up, "/": runner_up}
+    known = [{"(": 0.99}, {"3": 0.99}, {"+": 0.99}, {"4": 0.99}, {")": 0.99}]
+    result = recognize(drawing.grey(), _RowsClassifier([{"6": 0.99}, unsure] + known), second_look=False)
+    if reread:
+        assert (result.expression, result.value) == ("6/(3+4)", "6/7")
+        assert result.corrections == [{"symbol_index": 1, "read": "1", "used": "/", "confidence": pytest.approx(
+            runner_up, abs=1e-6)}]
+    else:
+        assert (result.expression, result.value, result.corrections) == ("61(3+4)", "427", [])
+
+
 @pytest.mark.parametrize("best, unreadable", [(0.1, True), (0.2, False)])
 def test_a_mark_read_as_no_symbol_is_an_error_at_it_not_a_guess(best, unreadable):
     drawing = draw(["3", "+", "1"], line_height=60, pen_width=6, gap=0.4)
