@@ -668,15 +668,18 @@ def _reread_number_by_bracket(symbols, tokens, line_boxes):
     it was ``(6/9)/88`` with the ``/`` read as a ``1`` at 0.55 against 0.45, a confident-looking wrong
     answer. The other way round, ``6731(801-0)`` was ``673/(801-0)``: ``2(3+4)`` is written, but a number
     whose last digit might as well be an operator is likelier a number and that operator. So when the first
-    digit of a number right after ``)``, or the last digit of one right before ``(`` (a stacked fraction's
-    too), has an operator for its runner-up with at least :data:`REREAD_ALTERNATIVE`, the operator is read
-    instead, as :func:`_reread_to_parse` does. Returns what it returns, or None.
+    digit of a number right after ``)``, or the last digit of one right before ``(`` or a stacked fraction
+    (``61¾`` is the mixed number 61.75 otherwise), has an operator for its runner-up with at least
+    :data:`REREAD_ALTERNATIVE`, the operator is read instead, as :func:`_reread_to_parse` does. Returns what
+    it returns, or None.
     """
     options = []
     for before, after in zip(tokens, tokens[1:]):
+        # A mixed number's implied + points at its fraction's bar.
+        mixed = after.kind == "op" and after.text == "+" and symbols[after.symbols[0]].role == "fraction"
         if before.kind == "rparen" and after.kind == "number":
             digit = symbols[after.symbols[0]]
-        elif before.kind == "number" and after.kind == "lparen":
+        elif before.kind == "number" and (after.kind == "lparen" or mixed):
             digit = symbols[before.symbols[-1]]
         else:
             continue

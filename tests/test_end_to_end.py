@@ -222,13 +222,18 @@ def test_a_slash_after_a_bracket_that_leans_like_a_one_is_read_as_a_slash(classi
 
 @pytest.mark.parametrize("line_height, pen_width", [(40, 3), (90, 9)])
 def test_a_slash_before_a_bracket_that_leans_like_a_one_is_read_as_a_slash(classify, line_height, pen_width):
-    # Read as a 1 (0.69 and 0.63 today), this / made 61(3+4) = 427 and 61 times a stacked fraction.
-    drawing = draw(["6", "/lean", "(", "3", "+", "4", ")"], line_height=line_height, pen_width=pen_width)
-    fraction = draw_fraction(["3"], ["2"], before=["6", "/lean"], line_height=line_height, pen_width=pen_width)
-    written_product = draw(["3", "1", "(", "4", "+", "5", ")"], line_height=line_height, pen_width=pen_width)
-    results = recognize_batch([drawing.grey(), fraction.grey(), written_product.grey()], classify)
-    assert [(r.expression, r.value) for r in results] == [("6/(3+4)", "6/7"), ("6/(3/2)", "4"),
-                                                           ("31(4+5)", "279")]
+    # Read as a 1 (0.69 and 0.63 today), this / made 61(3+4) = 427, 61 times a stacked fraction, and the
+    # mixed number 61¾. A product and a mixed number written as such keep their reading.
+    def fraction(over, under, before):
+        return draw_fraction(over, under, before=before, line_height=line_height, pen_width=pen_width)
+
+    drawings = [draw(["6", "/lean", "(", "3", "+", "4", ")"], line_height=line_height, pen_width=pen_width),
+                fraction(["3"], ["2"], ["6", "/lean"]), fraction(["3"], ["4"], ["6", "/lean"]),
+                draw(["3", "1", "(", "4", "+", "5", ")"], line_height=line_height, pen_width=pen_width),
+                fraction(["3"], ["4"], ["1", "2"])]
+    results = recognize_batch([d.grey() for d in drawings], classify)
+    assert [(r.expression, r.value) for r in results] == [
+        ("6/(3+4)", "6/7"), ("6/(3/2)", "4"), ("6/(3/4)", "8"), ("31(4+5)", "279"), ("(12+(3/4))", "51/4")]
 
 
 def test_scribbles_are_reported_as_unreadable_not_calculated(classify):
