@@ -20,7 +20,7 @@ import numpy as np
 
 from py_pipeline.errors import InputImageError
 from py_pipeline.ruled_lines import remove_ruled_lines
-from py_pipeline.sheet import border_pixels, isolate_sheet
+from py_pipeline.sheet import block_means, border_pixels, isolate_sheet
 
 MAX_SIDE = 10_000
 """Longest side accepted, in pixels. A phone photo is ~4000 px; 10 000 leaves room and stops absurd files."""
@@ -189,8 +189,6 @@ def to_ink(image):
     thin strokes become fainter instead of vanishing, and the binarisation (relative, not fixed) still sees
     them.
     """
-    from skimage.transform import downscale_local_mean
-
     array = np.asarray(image)
     if array.ndim == 3 and array.shape[2] in (1, 2, 3, 4):
         height, width = array.shape[:2]
@@ -202,12 +200,14 @@ def to_ink(image):
             "RGB/RGBA pixels.")
     _check_size(height, width, "the image")
 
-    grey, alpha = _grey_and_alpha(array)
+    luminance, alpha = _channels(array)
+    alpha = alpha()
     transparent = alpha is not None and float(alpha.mean()) < 0.5
     sheet = None
     if transparent:
         ink = alpha
     else:
+        grey = luminance()
         if alpha is not None:
             opaque_paper = float(np.median(grey[alpha >= 0.5]))
             grey = alpha * grey + (1.0 - alpha) * opaque_paper
@@ -216,7 +216,7 @@ def to_ink(image):
 
     factor = max(1, math.ceil(max(height, width) / WORKING_SIDE))
     if factor > 1:
-        ink = downscale_local_mean(ink, (factor, factor))  # pads with 0 = paper at the far edges
+        ink = block_means(ink, factor, pad="constant")  # pads with 0 = paper at the far edges
     ink = np.ascontiguousarray(ink, dtype=np.float32)
     rules = 0
     if not transparent:
@@ -262,27 +262,33 @@ def _to_uint8_array(image):
     return np.asarray(image.convert("RGB"), dtype=np.uint8)
 
 
-def _grey_and_alpha(array):
-    """Luminance ``(M, N)`` and alpha ``(M, N)`` (``None`` when fully opaque or absent), float32 in [0, 1].
+def _channels(array):
+    """``(luminance, alpha)``: functions giving float32 planes in [0, 1] of ``array``, made only when asked
+    for (a transparent drawing's ink is its alpha: its colours, a third of the input stage, are not needed).
 
     Channels are converted one at a time, so a 12-megapixel RGBA photo never exists as a 4-channel float
-    array (190 MB): the browser's memory is the limit that matters here.
+    array (190 MB): the browser's memory is the limit that matters here. ``alpha()`` is ``None`` when there
+    is no alpha channel or it is fully opaque (it says nothing then).
     """
     full = _full_scale(array)
+    count = 1 if array.ndim == 2 else array.shape[2]
 
     def channel(index):
         values = array[..., index] if array.ndim == 3 else array
         return np.clip(values.astype(np.float32) / np.float32(full), 0.0, 1.0)
 
-    channels = 1 if array.ndim == 2 else array.shape[2]
-    if channels >= 3:
-        grey = 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2)  # Rec. 709 luminance
-    else:
-        grey = channel(0)
-    alpha = channel(channels - 1) if channels in (2, 4) else None
-    if alpha is not None and alpha.min() >= 1.0:
-        alpha = None  # fully opaque: the alpha channel says nothing
-    return grey, alpha
+    def luminance():
+        if count >= 3:
+            return 0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2)  # Rec. 709 luminance
+        return channel(0)
+
+    def alpha():
+        if count not in (2, 4):
+            return None
+        plane = channel(count - 1)
+        return None if plane.min() >= 1.0 else plane
+
+    return luminance, alpha
 
 
 def _full_scale(array):

@@ -86,7 +86,7 @@ def isolate_sheet(grey):
         Where the sheet is (a little inside its edge), or None when no sheet was found.
     """
     step = max(1, int(np.ceil(max(grey.shape) / DETECT_SIDE)))
-    small = _shrink(grey, step)
+    small = block_means(grey, step)
     if min(small.shape) < 4 * EDGE_REACH or float(small.max()) - float(small.min()) < MIN_EDGE_STEP:
         return grey, None
     light = small > otsu_threshold(small)
@@ -150,14 +150,27 @@ def _reach(mask, within=True):
     return float(np.percentile(depth[mask], 99))
 
 
-def _shrink(grey, step):
-    """Block means of ``step × step`` pixels (the last row and column of blocks may be partial)."""
+def block_means(values, step, pad="edge"):
+    """Means of ``step × step`` blocks; a partial last row or column of blocks is padded with ``pad``
+    (:func:`numpy.pad`'s mode: ``"edge"`` repeats the border, ``"constant"`` adds zeros).
+
+    Summed one block offset at a time, without padding for zeros: a strided add per offset is ten times
+    faster than numpy's mean over the axes of a reshaped block view (skimage's ``downscale_local_mean``):
+    0.9 ms instead of 10 for a 2401 × 700 float32 plane halved, and the input stage was a quarter of a
+    benchmark drawing's time.
+    """
     if step == 1:
-        return grey
-    height, width = grey.shape
-    padded = np.pad(grey, ((0, -height % step), (0, -width % step)), mode="edge")
-    rows, cols = padded.shape[0] // step, padded.shape[1] // step
-    return padded.reshape(rows, step, cols, step).mean(axis=(1, 3))
+        return values
+    height, width = values.shape
+    if pad != "constant":
+        values = np.pad(values, ((0, -height % step), (0, -width % step)), mode=pad)
+    total = np.zeros((-(-height // step), -(-width // step)), dtype=np.result_type(values.dtype, np.float32))
+    for row in range(step):
+        for col in range(step):
+            part = values[row::step, col::step]  # zeros where a partial block has no such offset
+            total[:part.shape[0], :part.shape[1]] += part
+    total /= step * step
+    return total
 
 
 def _enlarge(small, step, shape):

@@ -6,7 +6,7 @@ from skimage.transform import rotate
 
 from py_pipeline.image_input import to_ink
 from py_pipeline.recognize import recognize_batch
-from py_pipeline.sheet import isolate_sheet
+from py_pipeline.sheet import block_means, isolate_sheet
 from training.model_store import load_classifier
 from training.pen import blank, draw_polyline
 
@@ -100,3 +100,15 @@ def test_an_expression_on_a_sheet_on_a_desk_reads_as_on_the_sheet_alone(paper_dr
     desk_exact = sum(r.expression == d.text for r, d in zip(on_desk, drawings))
     assert alone_exact >= 17
     assert desk_exact >= alone_exact - 1, (desk_exact, alone_exact)
+
+
+@pytest.mark.parametrize("pad", ["constant", "edge"])
+@pytest.mark.parametrize("shape, step", [((7, 9), 2), ((12, 6), 3), ((5, 11), 4), ((4, 4), 1)])
+def test_block_means_average_each_block_with_partial_blocks_padded(pad, shape, step):
+    values = np.random.default_rng(3).random(shape, dtype=np.float32)
+    height, width = shape
+    padded = np.pad(values.astype(np.float64), ((0, -height % step), (0, -width % step)), mode=pad)
+    expected = padded.reshape(padded.shape[0] // step, step, padded.shape[1] // step, step).mean(axis=(1, 3))
+    got = block_means(values, step, pad=pad)
+    assert got.dtype == np.float32 and got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
