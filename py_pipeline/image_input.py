@@ -334,7 +334,6 @@ def _local_paper(page):
     pen stroke that leaves room for a second symbol beside it.
     """
     from scipy.ndimage import maximum_filter, uniform_filter
-    from skimage.transform import resize
 
     height, width = page.shape
     block = max(4, math.ceil(max(height, width) / PAPER_BLOCKS))
@@ -342,4 +341,27 @@ def _local_paper(page):
     padded = np.pad(page, ((0, rows * block - height), (0, cols * block - width)), mode="edge")
     grid = padded.reshape(rows, block, cols, block).max(axis=(1, 3))
     grid = uniform_filter(maximum_filter(grid, size=3, mode="nearest"), size=3, mode="nearest")
-    return resize(grid, (height, width), order=1, mode="edge")
+    return _bilinear_up(grid, (height, width))
+
+
+def _bilinear_up(grid, shape):
+    """``grid`` enlarged to ``shape`` by linear interpolation along each axis, pixel centres on pixel
+    centres and the edges held: what skimage's ``resize(order=1, mode="edge")`` gives (to 1e-6).
+
+    Done one axis at a time, across the small grid first: 14 ms instead of resize's 48 for a phone photo's
+    level map, which was half of the time a photo took to read.
+    """
+    def taps(size, out_size):
+        x = np.clip((np.arange(out_size) + 0.5) * (size / out_size) - 0.5, 0, size - 1)
+        low = np.floor(x).astype(np.intp)
+        return low, np.minimum(low + 1, size - 1), (x - low).astype(np.float32)
+
+    grid = np.asarray(grid, dtype=np.float32)
+    row_low, row_high, row_weight = taps(grid.shape[0], shape[0])
+    col_low, col_high, col_weight = taps(grid.shape[1], shape[1])
+    across = grid[:, col_low] * (1 - col_weight) + grid[:, col_high] * col_weight
+    out = across[row_low]
+    step = across[row_high] - out
+    step *= row_weight[:, None]
+    out += step
+    return out

@@ -14,7 +14,7 @@ from PIL import Image
 
 from drawing import draw
 from py_pipeline.errors import InputImageError
-from py_pipeline.image_input import MAX_SIDE, WORKING_SIDE, load_image, to_ink
+from py_pipeline.image_input import MAX_SIDE, WORKING_SIDE, _bilinear_up, load_image, to_ink
 from py_pipeline.segment import segment
 from training.photographs import ruled_paper
 
@@ -274,3 +274,12 @@ def test_blank_and_uniform_canvases_have_no_ink():
     for level in (0, 128, 255):
         assert to_ink(np.full((120, 300), level, dtype=np.uint8)).ink.max() == 0
     assert to_ink(np.zeros((120, 300, 4), dtype=np.uint8)).ink.max() == 0
+
+
+@pytest.mark.parametrize("grid_shape, shape", [((32, 70), (1427, 3127)), ((5, 9), (17, 40)), ((1, 4), (4, 15)),
+                                               ((3, 3), (3, 3))])
+def test_the_paper_level_map_is_enlarged_as_skimage_resize_does(grid_shape, shape):
+    from skimage.transform import resize
+
+    grid = np.random.default_rng(5).random(grid_shape, dtype=np.float32)
+    np.testing.assert_allclose(_bilinear_up(grid, shape), resize(grid, shape, order=1, mode="edge"), atol=1e-6)
