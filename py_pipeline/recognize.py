@@ -40,10 +40,8 @@ from py_pipeline.straighten import straighten
 from py_pipeline.symbols import CLASSES, DIGITS
 
 SPLIT_ACCEPT = 0.9
-"""A glyph is cut only if the classifier reads it as one symbol with less than this probability, gives
-every part at least this probability and more than it gave the uncut glyph: a cut must make the reading
-clearly better, never merely possible. (Cutting glyphs read at 0.9 or more cut wide single ``2``s and
-``9``s in two: over the 1200 benchmark drawings of seeds 0–5, 1056 exact with, 1059 without.)
+"""A glyph is cut only if the classifier gives every part at least this probability and more than it gave
+the uncut glyph: a cut must make the reading clearly better, never merely possible.
 
 This relies on a classifier that knows what is *not* one symbol. One trained on single symbols only read a
 touching ``64`` as ``4`` at 0.9999, so the parts could never win and wide blobs had to be cut on geometry
@@ -52,6 +50,17 @@ unsure of two digits written into each other (:mod:`training.touching`): 96% of 
 test digits get less than 0.3 on their best class, single redrawn digits almost never. Measured with that
 model over 600 benchmark drawings (``benchmarks/recognition.py``, seeds 3–5): 79.8% exact with the old
 rule (wide glyphs cut on confident parts alone), 87.3% with this one and :data:`NOT_ONE_SYMBOL`."""
+
+ONE_SYMBOL_SURE = 0.5
+"""A glyph the classifier reads as one symbol with at least this probability is never cut. Two digits
+written into each other are read below :data:`NOT_ONE_SYMBOL` almost always (see there), so a glyph read
+at 0.5 to 0.9 is one symbol drawn oddly: a squashed ``0`` exponent, a ``9`` with a kink. Its pieces, a ``6``
+and a ``7``, may read as well as two digits can, and it was cut into them (``797`` read ``7677``). Measured
+with ``benchmarks/recognition.py`` on seeds 0-2 (0.9 → 0.5): plain ``--count 600`` 562/563/544 →
+563/563/543, ``--structured --count 300`` 267/264/261 → 269/265/265; seeds 3-4 unchanged but for one more
+structured drawing. At 0.3 or 0.7 the structured drawings read as at 0.5, the plain ones no better.
+(With an earlier model, cutting glyphs read at 0.9 or more too cut wide single ``2``s and ``9``s in two:
+1056 instead of 1059 of the 1200 benchmark drawings of seeds 0-5 read exactly.)"""
 
 TWO_SYMBOLS_WIDE = 1.0
 """A glyph at least this many symbol heights wide is wider than any one symbol but ``-`` and ``=``: among
@@ -367,8 +376,8 @@ class _Drawing:
         for position, index in enumerate(self.glyphs):
             seg = segmentation.segments[index]
             whole_confidence = float(self.glyph_probabilities[position].max())
-            if whole_confidence >= SPLIT_ACCEPT:
-                continue  # read as one symbol with confidence: never cut (see SPLIT_ACCEPT)
+            if whole_confidence >= ONE_SYMBOL_SURE:
+                continue  # read as one symbol with confidence: never cut
             junctions = split_candidates(seg, segmentation.stroke_width, segmentation.symbol_height)
             cuts = junctions
             if whole_confidence < NOT_ONE_SYMBOL:
