@@ -66,6 +66,13 @@ STRAIGHT_WIDTH = 2.5
 """A stroke whose ink is at most this many pen widths across its long axis (four standard deviations, as
 :func:`skimage.measure.regionprops` measures an axis) is straight: one alone is 1.15 wide."""
 
+PIECE_OF_BAR = 0.75
+"""A straight mark over a bar or under it shorter than this share of the bar's width may be a piece of the
+symbol the bar crosses: the arms of a ``+`` are about half its bar, the upright of a ``4`` under its crossbar
+less. A ``1`` over a fraction's bar and a ``1`` under it are each about as tall as the bar is wide or taller.
+Measured: 0.54-0.61 on the tests' ``4`` and ``+`` in pieces, 0.85 for the ``1/1`` of ``1+(1/1)-195`` in
+``benchmarks/recognition.py --structured --count 400`` (seed 0), which was read as one symbol."""
+
 TALL_MARKS = 1.8
 """Marks this many times taller than the median mark are brackets around a stack, not digits: see
 :func:`_digit_height`."""
@@ -437,10 +444,11 @@ def _stack_around(ink, bar, symbol_height, stack_height, stroke_width):
     Only the columns its marks may take are labelled (a drawing of thirty symbols in separate strokes has
     thirty bars to try): a piece of ink that reaches past them is no mark of this bar.
 
-    One straight stroke over the bar and one under it are a symbol drawn in pieces: a ``+``, or a ``4`` whose
-    upright was drawn apart under its crossbar. When every tall mark on the line is such a piece (``4×4``,
-    ``4=``), the symbol height is measured on the pieces and the whole symbol looked two symbols tall: it was
-    read ``(1/1)``. A fraction ``1/1`` is the price: it is then read as one symbol.
+    One short straight stroke over the bar and one under it are a symbol drawn in pieces: a ``+``, or a ``4``
+    whose upright was drawn apart under its crossbar (:func:`_are_pieces_of_a_symbol`). When every tall mark
+    on the line is such a piece (``4×4``, ``4=``), the symbol height is measured on the pieces and the whole
+    symbol looked two symbols tall: it was read ``(1/1)``. A fraction ``1/1`` whose bar is much wider than
+    its ``1``s are tall is the price: it is then read as one symbol.
     """
     x0, _, x1, _ = bar.box
     slack = int(np.ceil(OVERHANG * (x1 - x0))) + 1
@@ -452,11 +460,21 @@ def _stack_around(ink, bar, symbol_height, stack_height, stroke_width):
     below = _marks_by(bar, boxes, beyond, symbol_height, above=False)
     if not _is_stack(above, below, boxes, symbol_height, stack_height):
         return None
-    if len(above) == len(below) == 1 and all(_is_straight(labels == k + 1, stroke_width) for k in above + below):
+    if len(above) == len(below) == 1 and _are_pieces_of_a_symbol([boxes[k] for k in above + below],
+                                                                  [labels == k + 1 for k in above + below], bar,
+                                                                  stroke_width):
         return None
     members = np.zeros(ink.shape, dtype=bool)
     members[:, left:right] = np.isin(labels, [k + 1 for k in above + below])
     return members
+
+
+def _are_pieces_of_a_symbol(boxes, pieces, bar, stroke_width):
+    """Whether one mark over a bar and one under it are the rest of a symbol drawn in pieces, not a fraction:
+    both straight strokes, and one shorter than :data:`PIECE_OF_BAR` of the bar's width."""
+    shortest = min(y1 - y0 for _, y0, _, y1 in boxes)
+    return shortest < PIECE_OF_BAR * (bar.box[2] - bar.box[0]) and all(
+        _is_straight(piece, stroke_width) for piece in pieces)
 
 
 def _is_straight(piece, stroke_width):
@@ -497,11 +515,21 @@ class _Bar:
     def touched_from_both_sides(self, mask):
         """Whether ink touches the bar from over and from under it, as the rest of a symbol touches a stroke of
         it along rows: the crossbar of a ``+`` or a ``4``, the middle of a ``5``."""
+        over, under = self._touched(mask)
+        return bool(over.any() and under.any())
+
+    def touched(self, mask):
+        """Whether ink touches the bar from over or from under it."""
+        over, under = self._touched(mask)
+        return bool(over.any() or under.any())
+
+    def _touched(self, mask):
+        """Per column of the bar, whether ``mask`` has ink right over it, and right under it."""
         x0, _, x1, _ = self.box
         columns, height = np.arange(x0, x1), mask.shape[0]
         over = self.inked & (self.tops > 0) & mask[np.maximum(self.tops - 1, 0), columns]
         under = self.inked & (self.bottoms < height) & mask[np.minimum(self.bottoms, height - 1), columns]
-        return bool(over.any() and under.any())
+        return over, under
 
     def rows_under(self, a0, a1):
         """``(top, bottom)`` of the bar over the columns ``a0:a1`` (its nearest end beyond its ends): its lowest

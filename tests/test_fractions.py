@@ -241,6 +241,18 @@ def test_symbols_in_pieces_are_no_fractions_among_their_like(classify, line_heig
 
 
 @pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
+def test_a_one_over_a_one_is_a_fraction_not_a_symbol_in_pieces(classify, line_height, pen_width):
+    # Two straight strokes, one over a bar and one under it, as a + or a 4 drawn in pieces are; but each is as
+    # tall as the bar is wide. They were taken for one symbol and read 1, and the -2 after it as its exponent:
+    # 1+(1/1)-2 read 1+1^-2 = 2 (in the structured benchmark, 1+(1/1)-195 read 1+6-195).
+    drawing = draw_fraction(["1"], ["1"], before=["1", "+"], after=["-", "2"], line_height=line_height,
+                            pen_width=pen_width)
+    assert len(_fractions(drawing.ink)) == 1
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.value) == ("1+(1/1)-2", "0")
+
+
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 3)])
 def test_a_symbol_taller_than_the_line_is_no_fraction(line_height, pen_width):
     # A + or a 4 whose upright crosses its bar and is 1.4 lines long: one over the bar and one under it, a
     # stack taller than the line, the + was read as (1/1). Writing touching a bar from both sides must be two
