@@ -174,7 +174,8 @@ def to_ink(image):
       the image is opaque, the opaque part is the paper (a sheet with transparent corners or margins): the
       transparent pixels are composited over the sheet's median colour and the image is read as opaque;
     * polarity: paper is the level that fills the border of the image, because a drawing rarely reaches
-      more than a few points of the border while its ink may cover much of a small canvas. When the paper
+      more than a few points of the border while its ink may cover much of a small canvas; when the border's
+      levels spread widely (a photo, below), the level that fills most of the picture. When the paper
       is light, ink is how much darker than the paper a pixel is, relative to the paper's distance from
       black; when the paper is dark, how much lighter. Pixels on the other side of the paper's level are
       paper;
@@ -311,7 +312,9 @@ def _ink_from_grey(grey):
     A canvas or a scan has one paper level, read off the border. A photo of a sheet is lit unevenly: its
     paper may fade from white to mid-grey across the picture, and one level would make the dim side all ink.
     When the border itself spans more than :data:`UNEVEN_PAPER`, the paper level is estimated locally
-    (:func:`_local_paper`) instead.
+    (:func:`_local_paper`) instead, and whether the paper is light is told by the median of the whole picture:
+    a thin strip of dark desk along three edges of a dim photo was most of its border, and the whole page
+    was read as light ink on dark paper.
     """
     # Python floats: a numpy float64 scalar would turn the float32 image into float64 (NEP 50), at twice the cost.
     border = border_pixels(grey, depth=math.ceil(PAPER_BORDER * min(grey.shape)))
@@ -319,6 +322,7 @@ def _ink_from_grey(grey):
     if high - low <= UNEVEN_PAPER:
         ink = (paper - grey) / paper if paper >= 0.5 else (grey - paper) / (1.0 - paper)
         return np.clip(ink, 0.0, 1.0)
+    paper = float(np.median(grey[::4, ::4]))  # the sheet fills the picture, the ink covers little of it
     page = grey if paper >= 0.5 else 1.0 - grey  # from here on the paper is light and the ink dark
     level = _local_paper(page)
     return np.clip((level - page) / np.maximum(level, 1e-3), 0.0, 1.0)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from drawing import draw
 from py_pipeline.errors import InputImageError
-from py_pipeline.image_input import MAX_SIDE, WORKING_SIDE, _bilinear_up, load_image, to_ink
+from py_pipeline.image_input import MAX_SIDE, WORKING_SIDE, _bilinear_up, _ink_from_grey, load_image, to_ink
 from py_pipeline.segment import segment
 from training.photographs import ruled_paper
 
@@ -283,3 +283,14 @@ def test_the_paper_level_map_is_enlarged_as_skimage_resize_does(grid_shape, shap
 
     grid = np.random.default_rng(5).random(grid_shape, dtype=np.float32)
     np.testing.assert_allclose(_bilinear_up(grid, shape), resize(grid, shape, order=1, mode="edge"), atol=1e-6)
+
+
+def test_a_dim_page_framed_by_a_dark_desk_is_dark_ink_on_light_paper():
+    # A photo lit from one side, its paper 0.6 to 0.85, with a thin strip of desk along three edges: most of the
+    # border is desk, and by the border's median the page was light ink on dark paper: all paper became ink.
+    grey = np.tile(np.linspace(0.6, 0.85, 1500, dtype=np.float32), (400, 1))
+    grey[:5], grey[-5:], grey[:, :5] = 0.3, 0.3, 0.3
+    grey[190:210, 300:1200] = 0.1  # a stroke
+    ink = _ink_from_grey(grey)
+    assert ink[195:205, 310:1190].mean() > 0.8
+    assert ink[20:180, 20:1480].mean() < 0.05 and ink[220:380, 20:1480].mean() < 0.05
