@@ -515,21 +515,11 @@ class _Bar:
     def touched_from_both_sides(self, mask):
         """Whether ink touches the bar from over and from under it, as the rest of a symbol touches a stroke of
         it along rows: the crossbar of a ``+`` or a ``4``, the middle of a ``5``."""
-        over, under = self._touched(mask)
-        return bool(over.any() and under.any())
-
-    def touched(self, mask):
-        """Whether ink touches the bar from over or from under it."""
-        over, under = self._touched(mask)
-        return bool(over.any() or under.any())
-
-    def _touched(self, mask):
-        """Per column of the bar, whether ``mask`` has ink right over it, and right under it."""
         x0, _, x1, _ = self.box
         columns, height = np.arange(x0, x1), mask.shape[0]
         over = self.inked & (self.tops > 0) & mask[np.maximum(self.tops - 1, 0), columns]
         under = self.inked & (self.bottoms < height) & mask[np.minimum(self.bottoms, height - 1), columns]
-        return over, under
+        return bool(over.any() and under.any())
 
     def rows_under(self, a0, a1):
         """``(top, bottom)`` of the bar over the columns ``a0:a1`` (its nearest end beyond its ends): its lowest
