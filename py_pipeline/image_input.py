@@ -322,7 +322,7 @@ def _ink_from_grey(grey):
     if high - low <= UNEVEN_PAPER:
         ink = (paper - grey) / paper if paper >= 0.5 else (grey - paper) / (1.0 - paper)
         return np.clip(ink, 0.0, 1.0)
-    paper = float(np.median(grey[::4, ::4]))  # the sheet fills the picture, the ink covers little of it
+    paper = float(np.median(grey[::8, ::8]))  # the sheet fills the picture, the ink covers little of it
     page = grey if paper >= 0.5 else 1.0 - grey  # from here on the paper is light and the ink dark
     level = _local_paper(page)
     return np.clip((level - page) / np.maximum(level, 1e-3), 0.0, 1.0)
