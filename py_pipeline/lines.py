@@ -8,7 +8,8 @@ points at the second line.
 
 A line is a band of rows with ink, with rows of bare paper above and below it, at least
 :data:`LINE_FRACTION` as tall as the tallest band. Shorter bands are marks that belong to a line, not lines:
-the bars of an ``=`` or a ``-`` written above the digits, a dot, a fleck of dirt. And a band that lies beside
+the bars of an ``=`` or a ``-`` written above the digits, a dot, a fleck of dirt — unless they lie more than a
+line's height away from every line (:data:`FAR_MARK`). And a band that lies beside
 the one above it rather than under it (:data:`STACKED`) is the same line climbing: a long expression written
 uphill with wide spaces rises past its own height between two far-apart symbols.
 
@@ -25,6 +26,11 @@ LINE_FRACTION = 0.35
 bars of an ``=`` are a fraction of a digit's height; a second line written smaller than the first is still
 over a third as tall."""
 
+FAR_MARK = 1.0
+"""A shorter band more than this many times the tallest band's height from every line is no mark of a line
+but a line of its own: a stray stroke far above the writing, or a strip of desk along a photo's edge, was
+read into the expression as a ``-``."""
+
 STACKED = 0.3
 """Two bands are two lines when their ink overlaps in x by at least this fraction of the narrower one."""
 
@@ -40,7 +46,9 @@ def text_lines(mask):
     if not bands:
         return []
     tallest = max(stop - start for start, stop in bands)
-    tops = [start for start, stop in bands if stop - start >= LINE_FRACTION * tallest]
+    tall = [(start, stop) for start, stop in bands if stop - start >= LINE_FRACTION * tallest]
+    tops = [start for start, stop in bands
+            if (start, stop) in tall or all(_gap((start, stop), line) > FAR_MARK * tallest for line in tall)]
     # Marks above the first line belong to it; every other mark to the line above it.
     tops[0] = bands[0][0]
     bottoms = list(_last_stop_before(bands, tops[1:])) + [bands[-1][1]]
@@ -53,6 +61,18 @@ def text_lines(mask):
             box = [min(previous[0], box[0]), previous[1], max(previous[2], box[2]), box[3]]
         boxes.append(box)
     return boxes
+
+
+def stray_marks(lines):
+    """Indices of the boxes of :func:`text_lines` that are a mark far from the writing, not a line of it:
+    shorter than :data:`LINE_FRACTION` of the tallest (the error then says so, and points at the mark)."""
+    tallest = max(y1 - y0 for _, y0, _, y1 in lines)
+    return [i for i, (_, y0, _, y1) in enumerate(lines) if y1 - y0 < LINE_FRACTION * tallest]
+
+
+def _gap(band, other):
+    """Rows of paper between two bands ``[start, stop)`` that do not overlap."""
+    return max(other[0] - band[1], band[0] - other[1])
 
 
 def _stacked(upper, lower):

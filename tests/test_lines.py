@@ -5,7 +5,7 @@ import pytest
 
 from drawing import draw
 from py_pipeline.errors import ExpressionError
-from py_pipeline.lines import text_lines
+from py_pipeline.lines import stray_marks, text_lines
 from py_pipeline.recognize import recognize
 
 
@@ -67,6 +67,23 @@ def test_marks_above_and_below_a_line_belong_to_it():
     boxes = text_lines(ink > 0.5)
     assert len(boxes) == 1
     assert boxes[0][1] <= top - 30 and boxes[0][3] >= bottom + 27
+
+
+@pytest.mark.parametrize("below", [False, True])
+def test_a_mark_far_from_the_line_is_an_error_that_points_at_it(below):
+    # A dash a line and a half away (a stray stroke, or a strip of desk along a photo's edge) was taken for a
+    # mark of the line and read into it: 7+2 read 7-+2, and the error was about the +, not the dash.
+    line = draw(["7", "+", "2"], line_height=60, margin=200)
+    ink = line.ink.copy()
+    top, bottom = min(b[1] for b in line.boxes), max(b[3] for b in line.boxes)
+    row, left = (bottom + 90 if below else top - 96), line.boxes[0][0]
+    ink[row:row + 6, left:left + 80] = 1.0  # over (under) the 7 and the +, as a line over a line would be
+    lines = text_lines(ink > 0.5)
+    assert len(lines) == 2 and stray_marks(lines) == [1 if below else 0]
+    result = recognize(_grey(ink), _NeverCalled())
+    assert isinstance(result.error, ExpressionError) and "a mark far above or below" in result.error.message
+    x0, y0, x1, y1 = result.to_dict()["error"]["box"]
+    assert abs(y0 - row) <= 2 and abs(y1 - (row + 6)) <= 2 and abs(x0 - left) <= 2 and abs(x1 - left - 80) <= 2
 
 
 def test_a_line_climbing_past_its_own_height_is_one_line():
