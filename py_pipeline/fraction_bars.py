@@ -460,21 +460,20 @@ def _stack_around(ink, bar, symbol_height, stack_height, stroke_width):
     below = _marks_by(bar, boxes, beyond, symbol_height, above=False)
     if not _is_stack(above, below, boxes, symbol_height, stack_height):
         return None
-    if len(above) == len(below) == 1 and _are_pieces_of_a_symbol([boxes[k] for k in above + below],
-                                                                  [labels == k + 1 for k in above + below], bar,
-                                                                  stroke_width):
+    if len(above) == len(below) == 1 and _are_pieces_of_a_symbol(above + below, labels, boxes, bar, stroke_width):
         return None
     members = np.zeros(ink.shape, dtype=bool)
     members[:, left:right] = np.isin(labels, [k + 1 for k in above + below])
     return members
 
 
-def _are_pieces_of_a_symbol(boxes, pieces, bar, stroke_width):
-    """Whether one mark over a bar and one under it are the rest of a symbol drawn in pieces, not a fraction:
-    both straight strokes, and one shorter than :data:`PIECE_OF_BAR` of the bar's width."""
-    shortest = min(y1 - y0 for _, y0, _, y1 in boxes)
+def _are_pieces_of_a_symbol(marks, labels, boxes, bar, stroke_width):
+    """Whether ``marks`` (indices into ``boxes``, labelled ``k + 1``), one over a bar and one under it, are the
+    rest of a symbol drawn in pieces, not a fraction: one shorter than :data:`PIECE_OF_BAR` of the bar's width,
+    and both straight strokes."""
+    shortest = min(boxes[k][3] - boxes[k][1] for k in marks)
     return shortest < PIECE_OF_BAR * (bar.box[2] - bar.box[0]) and all(
-        _is_straight(piece, stroke_width) for piece in pieces)
+        _is_straight(labels == k + 1, stroke_width) for k in marks)
 
 
 def _is_straight(piece, stroke_width):
