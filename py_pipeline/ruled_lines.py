@@ -77,6 +77,12 @@ EDGE_DEPTH = 3
 """Pixels from the picture's edge within which ink on ruled paper is a rule cut by the frame (see
 :func:`_edge_slivers`)."""
 
+EDGE_REACH = 0.015
+"""Share of its length within which a rule's ink must come to each end of the picture (or the sheet), at
+least :data:`EDGE_DEPTH` pixels. The bars of two stacked fractions side by side, with the ``-`` between them,
+fill nine tenths of a tightly framed drawing's width along one row, yet leave a margin of paper at each end:
+they were erased as a rule, and the fractions read as two lines of writing."""
+
 LIGHTER_RULES = 0.2
 """How much fainter (in ink, full scale 1) the rules' typical pixel must be than the writing's for pixels on
 a rule as dark as the writing to count as writing."""
@@ -176,7 +182,9 @@ class _Rules:
         rules.rows = np.zeros(len(spans), dtype=bool)
         for start, stop in true_runs(spans):
             thickness = max(1, stop - start - 2)  # the band added a row on each side
-            if inside[start:stop].max() >= MIN_LENGTH_TO_THICKNESS * thickness:  # else writing: too thick
+            if inside[start:stop].max() < MIN_LENGTH_TO_THICKNESS * thickness:
+                continue  # writing: too thick
+            if _reaches_both_ends(band[start:stop].any(axis=0), within[start:stop].any(axis=0)):
                 rules.rows[start:stop] = True
                 rules.count += 1
         return rules
@@ -215,6 +223,14 @@ class _Rules:
             crossing[start:stop] = above & below
         columns = np.broadcast_to(np.arange(self.shape[1])[None, :], self.shape)
         return crossing[self.along, columns]
+
+
+def _reaches_both_ends(inked, inside):
+    """Whether the columns ``inked`` along a rule start and end within :data:`EDGE_REACH` of the ends of
+    the columns ``inside`` the picture (or the sheet) along it."""
+    inked, inside = np.flatnonzero(inked & inside), np.flatnonzero(inside)
+    reach = max(FAINT_ALONG, EDGE_REACH * inside.size)
+    return inked.size > 0 and inked[0] - inside[0] <= reach and inside[-1] - inked[-1] <= reach
 
 
 def _edge_slivers(mask):

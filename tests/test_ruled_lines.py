@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
+from drawing import draw_fraction
 from py_pipeline.image_input import to_ink
 from py_pipeline.recognize import recognize_batch
-from py_pipeline.ruled_lines import remove_ruled_lines
+from py_pipeline.ruled_lines import MIN_SPAN, remove_ruled_lines
 from py_pipeline.segment import segment
 from training.model_store import load_classifier
 from training.pen import blank, draw_polyline
@@ -112,6 +113,27 @@ def test_writing_alone_is_left_alone(length, pen):
     ink = _ink(canvas)
     out, count = remove_ruled_lines(ink)
     assert count == 0 and out is ink
+
+
+def test_the_bars_of_two_fractions_in_a_row_are_no_rule():
+    """Two wide fractions side by side, with the ``-`` between their bars, fill 87% of a tightly framed
+    drawing's width along one row: nearly a rule from edge to edge, but for the margins. Before rules had
+    to reach both ends, the bars were erased and the fractions read as two lines of writing."""
+    left = draw_fraction(list("1234+567"), ["8"], after=["-"], bar_overhang=0.5)
+    right = draw_fraction(list("9876+54"), ["3"], bar_overhang=0.5)
+    join = left.ink.shape[1] - 55  # the right fraction's margin laps under the left's
+    ink = np.zeros((max(left.ink.shape[0], right.ink.shape[0]), join + right.ink.shape[1]), np.float32)
+    ink[:left.ink.shape[0], :left.ink.shape[1]] = left.ink
+    np.maximum(ink[:right.ink.shape[0], join:], right.ink, out=ink[:right.ink.shape[0], join:])
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    margin = 24  # 0.4 line heights, as a drawing cropped to its ink keeps
+    ink = ink[rows[0] - margin:rows[-1] + 1 + margin, cols[0] - margin:cols[-1] + 1 + margin]
+    bar_rows = (ink > 0.5)[int(np.argmax((ink > 0.5).sum(axis=1))) + np.arange(-3, 4)].any(axis=0)
+    assert bar_rows.mean() > MIN_SPAN  # dense enough to pass for a rule
+    grey = (255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8)
+    assert to_ink(grey).ruled_lines == 0
+    result = recognize_batch([grey], load_classifier(None))[0]
+    assert (result.expression, result.value) == ("((1234+567)/8)-((9876+54)/3)", "-24679/8")
 
 
 def test_a_transparent_canvas_has_no_paper_and_so_no_rules():
