@@ -35,17 +35,20 @@ STACKED = 0.3
 """Two bands are two lines when their ink overlaps in x by at least this fraction of the narrower one."""
 
 
-def text_lines(mask):
+def text_lines(mask, line_height=0):
     """Boxes ``[x0, y0, x1, y1]`` (end exclusive) of the lines of writing in ``mask``, top to bottom.
 
     ``mask`` is the binarised ink with specks removed (:attr:`py_pipeline.segment.Segmentation.mask`). Each
-    box holds the line's ink and the short marks between it and the next line.
+    box holds the line's ink and the short marks between it and the next line. ``line_height`` is the
+    height of the writing around, when ``mask`` is only a part of it (a fraction's numerator or
+    denominator): heights are measured against it when it is taller than any band, so a denominator of one
+    ``5`` whose foot is a stroke of its own, a third of its height under the rest, is one line, not two.
     """
     mask = np.asarray(mask, dtype=bool)
     bands = true_runs(mask.any(axis=1))  # [start, stop) of each run of inked rows
     if not bands:
         return []
-    tallest = max(stop - start for start, stop in bands)
+    tallest = max(max(stop - start for start, stop in bands), line_height)
     tall = [(start, stop) for start, stop in bands if stop - start >= LINE_FRACTION * tallest]
     tops = [start for start, stop in bands
             if (start, stop) in tall or all(_gap((start, stop), line) > FAR_MARK * tallest for line in tall)]

@@ -322,7 +322,8 @@ class _Drawing:
         if layout:
             self.segmentation, self.roles = layout.segmentation, layout.roles
             lines = text_lines(layout.line_mask)
-            part_lines = [(role, text_lines(part.mask)) for role, part in layout.parts]
+            part_lines = [(role, text_lines(part.mask, line_height=seg.symbol_height))
+                          for role, part in layout.parts]
         else:
             lines = drawn_lines if drawn_lines is not None else text_lines(seg.mask)
         lines_levelled = lines is not drawn_lines  # counted on the levelled ink, not as drawn

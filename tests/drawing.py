@@ -55,6 +55,9 @@ SYMBOLS = {
     # The top bar drawn apart, from over the right of the body out past it, as a fast hand flicks it.
     "5flick": (0.6, [[(0.22, 0.2), (0.15, 0.45)] + _arc(0.48, 0.68, 0.38, 0.28, 235, 500, 18),
                      [(0.75, 0.05), (1.25, 0.0)]]),
+    # A 5 whose foot is a stroke of its own, under the rest with paper between, as some hands write it.
+    "5foot": (0.6, [[(0.85, 0.04), (0.2, 0.04), (0.15, 0.4)] + _arc(0.48, 0.5, 0.36, 0.16, 215, 395, 16),
+                    [(0.84, 0.8), (0.62, 0.94), (0.35, 0.96), (0.12, 0.9)]]),
     # Strokes that leave a separate blob: where the pen first landed, where it was lifted.
     # A / written fast, leaning 42° from upright: as far over as a 1 ever leans (the model's own doubt).
     "/lean": (0.93, [[(0.946, 0.04), (0.054, 0.96)]]),

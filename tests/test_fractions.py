@@ -190,6 +190,15 @@ def test_a_line_written_over_a_fraction_is_a_line_of_its_own(classify):
     assert result.value is None and "2 lines of writing" in result.error.message   # was 5-4((2+1)/3)5 = -15
 
 
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 4), (90, 8)])
+def test_a_denominator_of_one_symbol_in_two_pieces_is_one_line(classify, line_height, pen_width):
+    """The foot of this 5 is a band of rows of its own, half as tall as the rest of it: measured against the
+    denominator alone, a second line (the error said so); against the line's height, a mark of the first."""
+    drawing = draw_fraction(["4", "3"], ["5foot"], before=["2", "-"], line_height=line_height, pen_width=pen_width)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.value) == ("2-(43/5)", "-33/5")
+
+
 def test_a_fraction_inside_a_fraction_is_refused_at_its_numerator(classify):
     outer = draw_fraction(["8"], ["3"], line_height=60, pen_width=6)
     inner = draw_fraction(["1"], ["2"], line_height=34, pen_width=4, bar_overhang=0.2)
