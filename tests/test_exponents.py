@@ -45,6 +45,19 @@ def test_an_exponent_may_end_just_under_the_bases_upper_seven_tenths():
     assert raised_symbols("30", [_on_line(0), _box(50, 15, 57)]) == {1}
 
 
+def test_an_exponent_may_be_nearly_as_tall_as_a_short_base():
+    # 184⁰ was read 1840: the 0, raised to end at 0.55 of the 4, is 0.855 as tall as that short 4.
+    assert raised_symbols("40", [_on_line(0, size=0.9), _box(50, -17, 77)]) == {1}
+
+
+def test_before_levelling_only_a_clearly_smaller_mark_is_left_out_of_the_line():
+    # On a line climbing 5°, the 2 of 2⁻² stood 0.9 as tall as the fraction before it and ended 0.67 down:
+    # a digit of the line, to fit the line through, though raised after levelling it would be an exponent.
+    boxes = [_on_line(0), _box(50, 67 - 90, 90)]
+    assert raised_marks(boxes) == set()
+    assert raised_symbols("42", boxes) == {1}
+
+
 def test_every_digit_of_a_raised_run_counts_until_the_writing_comes_down():
     boxes = [_on_line(0), _high(50), _high(80, size=0.5, bottom=0.5), _mid(130), _on_line(180)]
     assert raised_symbols("210+1", boxes) == {1, 2}
@@ -60,7 +73,7 @@ def test_a_raised_minus_belongs_to_the_exponent_after_it():
 @pytest.mark.parametrize("chars, boxes", [
     ("52", [_on_line(0), _on_line(50, 0.8)]),                          # a smaller digit on the line
     ("52", [_on_line(0), _box(50, 10, 75)]),                           # smaller and a little high
-    ("52", [_on_line(0), _box(50, -30, 90)]),                          # high, but as tall as a digit
+    ("52", [_on_line(0), _box(50, -40, 100)]),                         # high, but as tall as a digit
     ("+2", [_mid(0), _high(50)]),                             # nothing to raise to a power
     ("52", [_on_line(0), _box(50, 5, 70)]),                            # smaller, ending at 3/4 of the 5
 ])
