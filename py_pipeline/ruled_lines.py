@@ -78,10 +78,12 @@ EDGE_DEPTH = 3
 :func:`_edge_slivers`)."""
 
 EDGE_REACH = 0.015
-"""Share of its length within which a rule's ink must come to each end of the picture (or the sheet), at
-least :data:`EDGE_DEPTH` pixels. The bars of two stacked fractions side by side, with the ``-`` between them,
-fill nine tenths of a tightly framed drawing's width along one row, yet leave a margin of paper at each end:
-they were erased as a rule, and the fractions read as two lines of writing."""
+"""Share of its length within which a rule's ink must come to each end of the picture, at least
+:data:`FAINT_ALONG` pixels, when the paper fills the picture: the frame cuts the rules, so they run to its
+edges. The bars of two stacked fractions side by side, with the ``-`` between them, fill nine tenths of a
+tightly framed drawing's width along one row, yet leave a margin of paper at each end: they were erased as a
+rule, and the fractions read as two lines of writing. A sheet seen whole on a desk is not held to this: its
+rules may stop short of its edges, at a printed margin."""
 
 LIGHTER_RULES = 0.2
 """How much fainter (in ink, full scale 1) the rules' typical pixel must be than the writing's for pixels on
@@ -110,15 +112,16 @@ def remove_ruled_lines(ink, sheet=None):
         return ink, 0
     # Ink as far down as the segmenter's hysteresis reaches: faint rules join the writing there.
     mask = ink > HYSTERESIS_LOW * otsu_threshold(ink)
-    if sheet is None:
+    framed = sheet is None  # the paper fills the picture: its rules run to the picture's edges
+    if framed:
         sheet = np.ones(ink.shape, dtype=bool)
     across_mask = down_mask = mask
     # A rule is left in fragments only by grain or shrinking; a picture whose paper is mostly exactly blank
     # (a rendered drawing) has either whole rules in the mask or none that any stroke could pick up.
     if np.count_nonzero(ink) > ink.size // 2:
         across_mask, down_mask = mask | _faint_lines(ink, axis=0), mask | _faint_lines(ink, axis=1)
-    across = _Rules.find(across_mask, sheet)
-    down = _Rules.find(down_mask.T, sheet.T)
+    across = _Rules.find(across_mask, sheet, framed)
+    down = _Rules.find(down_mask.T, sheet.T, framed)
     if not (across.count or down.count):
         return ink, 0
     # On squared paper each rule crosses the others; those crossings are paper, not strokes, so each
@@ -136,7 +139,7 @@ def remove_ruled_lines(ink, sheet=None):
         rule_level = float(np.percentile(ink[rules], 90))  # a rule's pixels on the pixel grid, not its edges
         if writing_level - rule_level >= LIGHTER_RULES:
             erase &= ink < (writing_level + rule_level) / 2.0
-    erase |= _edge_slivers(mask & ~erase)
+    erase |= _edge_slivers(mask & ~erase, erase)
     out = ink.copy()
     out[erase] = 0.0
     return out, across.count + down.count
@@ -150,8 +153,9 @@ class _Rules:
         self.rows = rows  # bool per row along the skew (offset by pad): on a rule
 
     @classmethod
-    def find(cls, mask, sheet):
-        """The rules of ``mask`` (none when it has no line of ink from edge to edge of ``sheet``)."""
+    def find(cls, mask, sheet, framed=True):
+        """The rules of ``mask`` (none when it has no line of ink from edge to edge of ``sheet``); when the
+        paper fills the picture (``framed``), only lines that reach both of its ends (:data:`EDGE_REACH`)."""
         height, width = mask.shape
         none = cls(mask.shape)
         if width < MIN_LENGTH_PX:
@@ -184,7 +188,7 @@ class _Rules:
             thickness = max(1, stop - start - 2)  # the band added a row on each side
             if inside[start:stop].max() < MIN_LENGTH_TO_THICKNESS * thickness:
                 continue  # writing: too thick
-            if _reaches_both_ends(band[start:stop].any(axis=0), within[start:stop].any(axis=0)):
+            if not framed or _reaches_both_ends(band[start:stop].any(axis=0), within[start:stop].any(axis=0)):
                 rules.rows[start:stop] = True
                 rules.count += 1
         return rules
@@ -233,22 +237,33 @@ def _reaches_both_ends(inked, inside):
     return inked.size > 0 and inked[0] - inside[0] <= reach and inside[-1] - inked[-1] <= reach
 
 
-def _edge_slivers(mask):
-    """Ink wholly within :data:`EDGE_DEPTH` pixels of the picture's edge.
+def _edge_slivers(mask, erased):
+    """Ink wholly within :data:`EDGE_DEPTH` pixels of the picture's edge, or of a rule ``erased`` along it.
 
     On ruled paper that is the rule the frame cuts along its length: only part of its width is in the
     picture, too little of it to be found as a rule, and left in it stands beside the writing as a ``1`` or a
     ``-`` (and, as tall as the picture, throws the estimate of the line's tilt). Writing that reaches the edge
-    comes in from the paper, deeper than a few pixels.
+    comes in from the paper, deeper than a few pixels. A strip of desk along the edge of a photo of a sheet
+    turned a little is erased as a rule where it spans the picture, and leaves a wedge beside it where it
+    does not: a long mark far above the writing, that made the drawing an error.
     """
+    top, bottom, left, right = (EDGE_DEPTH + _rows_erased_from_the_edge(rows) for rows in (
+        erased, erased[::-1], erased.T, erased.T[::-1]))
+    height, width = mask.shape
     edge = np.zeros(mask.shape, dtype=bool)
-    edge[:EDGE_DEPTH], edge[-EDGE_DEPTH:], edge[:, :EDGE_DEPTH], edge[:, -EDGE_DEPTH:] = True, True, True, True
+    edge[:top], edge[height - bottom:], edge[:, :left], edge[:, width - right:] = True, True, True, True
     if not (mask & edge).any():
         return np.zeros(mask.shape, dtype=bool)
     labels, count = label(mask, structure=np.ones((3, 3), dtype=bool))
     inward = np.zeros(count + 1, dtype=bool)
     inward[labels[mask & ~edge]] = True
     return mask & ~inward[labels]
+
+
+def _rows_erased_from_the_edge(erased):
+    """How many rows from the first on are mostly (half their pixels or more) erased as rules."""
+    mostly = np.count_nonzero(erased, axis=1) >= erased.shape[1] / 2
+    return int(np.argmin(mostly)) if not mostly.all() else len(mostly)
 
 
 def _faint_lines(ink, axis):

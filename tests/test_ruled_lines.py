@@ -104,6 +104,21 @@ def test_a_rule_cut_by_the_frame_is_erased_and_writing_reaching_the_edge_kept():
     assert (ink[0:115, 795:806] > 0.9).any(axis=1).all()   # the stroke from the edge, whole
 
 
+def test_a_wedge_of_desk_beside_a_strip_erased_along_the_edge_goes_with_it():
+    """A sheet turned a little in the frame leaves a strip of desk along the top edge, erased as a rule where
+    it spans the picture, and a wedge under it where it does not: left in, a mark far above the writing."""
+    writing = _writing()
+    desk = np.zeros_like(writing)
+    desk[:2] = 0.6
+    wedge = np.linspace(4.0, 0.0, 400)  # rows of it along the left half, from 4 down to none
+    for x, depth in enumerate(wedge):
+        desk[2:2 + int(round(depth)), x] = 0.6
+    ink, count = remove_ruled_lines(np.maximum(writing, desk))
+    assert count >= 1
+    assert ink[:8].max() == 0.0  # strip and wedge both gone
+    assert (ink > 0.5).sum() >= 0.97 * (writing > 0.5).sum()  # and the writing all there
+
+
 @pytest.mark.parametrize("length, pen", [(860, 40), (880, 38)])
 def test_writing_alone_is_left_alone(length, pen):
     """A bar across the whole picture is a minus when it is thicker than a twenty-fifth of its length."""
