@@ -31,6 +31,12 @@ FAR_MARK = 1.0
 but a line of its own: a stray stroke far above the writing, or a strip of desk along a photo's edge, was
 read into the expression as a ``-``."""
 
+CLOSE_GAP = 0.15
+"""A band shorter than the band right above it, less than this many times the tallest band's height under
+it and within its ink's width, is the rest of its symbols, not a line: the stems of ``44`` written with
+the stem apart, under the crossbar with a few pixels of paper between, are half as tall as the rest of
+them, and the drawing was refused as two lines. A second line is written further down than that."""
+
 STACKED = 0.3
 """Two bands are two lines when their ink overlaps in x by at least this fraction of the narrower one."""
 
@@ -49,7 +55,8 @@ def text_lines(mask, line_height=0):
     if not bands:
         return []
     tallest = max(max(stop - start for start, stop in bands), line_height)
-    tall = [(start, stop) for start, stop in bands if stop - start >= LINE_FRACTION * tallest]
+    tall = [band for k, band in enumerate(bands) if band[1] - band[0] >= LINE_FRACTION * tallest
+            and not (k and _piece_under(bands[k - 1], band, mask, tallest))]
     tops = [start for start, stop in bands
             if (start, stop) in tall or all(_gap((start, stop), line) > FAR_MARK * tallest for line in tall)]
     # Marks above the first line belong to it; every other mark to the line above it.
@@ -71,6 +78,15 @@ def stray_marks(lines):
     shorter than :data:`LINE_FRACTION` of the tallest (the error then says so, and points at the mark)."""
     tallest = max(y1 - y0 for _, y0, _, y1 in lines)
     return [i for i, (_, y0, _, y1) in enumerate(lines) if y1 - y0 < LINE_FRACTION * tallest]
+
+
+def _piece_under(upper, band, mask, tallest):
+    """Whether ``band`` is the rest of the symbols of the band above it (:data:`CLOSE_GAP`)."""
+    if band[1] - band[0] >= upper[1] - upper[0] or band[0] - upper[1] >= CLOSE_GAP * tallest:
+        return False
+    upper_cols = np.flatnonzero(mask[upper[0]:upper[1]].any(axis=0))
+    cols = np.flatnonzero(mask[band[0]:band[1]].any(axis=0))
+    return upper_cols[0] <= cols[0] and cols[-1] <= upper_cols[-1]
 
 
 def _gap(band, other):

@@ -105,6 +105,23 @@ def test_a_second_line_indented_is_two_lines_until_it_lies_beside_the_first():
         assert len(text_lines(ink > 0.5)) == lines, overlap
 
 
+@pytest.mark.parametrize("line_height, pen_width", [(40, 4), (60, 6), (90, 8)])
+@pytest.mark.parametrize("names", [["4split"], ["4split", "4split"]])
+def test_symbols_whose_lower_strokes_stand_apart_are_one_line(names, line_height, pen_width):
+    """The stems of 4s drawn apart, a few pixels under their crossbars, are a band of rows half as tall as
+    the one above: the rest of those symbols (it was refused as two lines)."""
+    drawing = draw(names, line_height=line_height, pen_width=pen_width)
+    mask = drawing.ink > 0.5
+    assert len(np.flatnonzero(np.diff(mask.any(axis=1).astype(int)) == 1)) == 2  # two bands of rows
+    assert len(text_lines(mask)) == 1
+
+
+def test_a_smaller_line_written_closely_under_a_line_is_still_a_line():
+    first, second = draw(["2", "+", "2"], line_height=60, margin=0), draw(["4", "1"], line_height=30, margin=0)
+    ink, _ = _stack(first, second, gap=int(0.2 * 60))
+    assert len(text_lines(ink > 0.5)) == 2
+
+
 def test_one_line_and_nothing():
     line = draw(["1", "÷", "4", "="], line_height=60)
     assert len(text_lines(line.ink > 0.5)) == 1
