@@ -9,7 +9,8 @@ points at the second line.
 A line is a band of rows with ink, with rows of bare paper above and below it, at least
 :data:`LINE_FRACTION` as tall as the tallest band. Shorter bands are marks that belong to a line, not lines:
 the bars of an ``=`` or a ``-`` written above the digits, a dot, a fleck of dirt — unless they lie more than a
-line's height away from every line (:data:`FAR_MARK`). And a band that lies beside
+line's height away from every line (:data:`FAR_MARK`). A shorter band just under another is the rest of its
+symbols (:data:`CLOSE_GAP`: the stems of 4s drawn apart). And a band that lies beside
 the one above it rather than under it (:data:`STACKED`) is the same line climbing: a long expression written
 uphill with wide spaces rises past its own height between two far-apart symbols.
 
