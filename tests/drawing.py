@@ -241,3 +241,13 @@ def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60
     if right is not None:
         paste(right, x, line_top)
     return Drawing(ink=ink, boxes=boxes, names=names, pen_width=pen_width, pieces=[])
+
+
+def side_by_side(left, right, overlap):
+    """The ink of two drawings written one after the other, the right one ``overlap`` columns into the left
+    one's right margin (their margins are paper, so only ink closer than that would meet)."""
+    join = left.shape[1] - overlap
+    ink = np.zeros((max(left.shape[0], right.shape[0]), join + right.shape[1]), np.float32)
+    ink[:left.shape[0], :left.shape[1]] = left
+    np.maximum(ink[:right.shape[0], join:], right, out=ink[:right.shape[0], join:])
+    return ink

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from skimage.transform import rotate
 
-from drawing import assert_boxes_close, draw, draw_fraction
+from drawing import assert_boxes_close, draw, draw_fraction, side_by_side
 from py_pipeline.fraction_bars import find_fractions, find_underlines
 from py_pipeline.recognize import recognize
 from py_pipeline.segment import segment
@@ -167,12 +167,7 @@ def test_a_line_with_a_fraction_is_levelled_through_the_fraction_s_middle(classi
 def test_two_fractions_side_by_side(classify):
     left = draw_fraction(["1"], ["2"], after=["+"])
     right = draw_fraction(["1"], ["3"])
-    height = max(left.ink.shape[0], right.ink.shape[0])
-    ink = np.zeros((height, left.ink.shape[1] + right.ink.shape[1] - 60), np.float32)
-    ink[:left.ink.shape[0], :left.ink.shape[1]] = left.ink
-    ink[:right.ink.shape[0], left.ink.shape[1] - 60:] = np.maximum(ink[:right.ink.shape[0], left.ink.shape[1] - 60:],
-                                                                  right.ink)
-    result = recognize((255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8), classify)
+    result = recognize(_grey(side_by_side(left.ink, right.ink, overlap=60)), classify)
     assert (result.expression, result.value) == ("(1/2)+(1/3)", "5/6")
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import ndimage as ndi
 
-from drawing import draw_fraction
+from drawing import draw_fraction, side_by_side
 from py_pipeline.image_input import to_ink
 from py_pipeline.recognize import recognize_batch
 from py_pipeline.ruled_lines import MIN_SPAN, remove_ruled_lines
@@ -136,10 +136,7 @@ def test_the_bars_of_two_fractions_in_a_row_are_no_rule():
     to reach both ends, the bars were erased and the fractions read as two lines of writing."""
     left = draw_fraction(list("1234+567"), ["8"], after=["-"], bar_overhang=0.5)
     right = draw_fraction(list("9876+54"), ["3"], bar_overhang=0.5)
-    join = left.ink.shape[1] - 55  # the right fraction's margin laps under the left's
-    ink = np.zeros((max(left.ink.shape[0], right.ink.shape[0]), join + right.ink.shape[1]), np.float32)
-    ink[:left.ink.shape[0], :left.ink.shape[1]] = left.ink
-    np.maximum(ink[:right.ink.shape[0], join:], right.ink, out=ink[:right.ink.shape[0], join:])
+    ink = side_by_side(left.ink, right.ink, overlap=55)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     margin = 24  # 0.4 line heights, as a drawing cropped to its ink keeps
     ink = ink[rows[0] - margin:rows[-1] + 1 + margin, cols[0] - margin:cols[-1] + 1 + margin]
