@@ -18,6 +18,8 @@ This runs on the ink as drawn, before :mod:`py_pipeline.straighten` levels it: t
 drawing of two lines is meaningless, and turning by it can close the gap between the lines.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from py_pipeline.segment import true_runs
@@ -42,14 +44,24 @@ STACKED = 0.3
 """Two bands are two lines when their ink overlaps in x by at least this fraction of the narrower one."""
 
 
-def text_lines(mask, line_height=0):
-    """Boxes ``[x0, y0, x1, y1]`` (end exclusive) of the lines of writing in ``mask``, top to bottom.
+class Line(NamedTuple):
+    """A line of writing found by :func:`text_lines`, or a mark far from every line (``stray``)."""
 
-    ``mask`` is the binarised ink with specks removed (:attr:`py_pipeline.segment.Segmentation.mask`). Each
-    box holds the line's ink and the short marks between it and the next line. ``line_height`` is the
-    height of the writing around, when ``mask`` is only a part of it (a fraction's numerator or
-    denominator): heights are measured against it when it is taller than any band, so a denominator of one
-    ``5`` whose foot is a stroke of its own, a third of its height under the rest, is one line, not two.
+    box: list
+    """``[x0, y0, x1, y1]``, end exclusive: the ink of the line (or mark) and the short marks that belong to it."""
+    stray: bool
+    """A mark more than :data:`FAR_MARK` away from every line: no line of writing, and the error says so."""
+
+
+def text_lines(mask, line_height=0):
+    """The lines of writing in ``mask``, top to bottom, as :class:`Line` s, with the far marks among them.
+
+    ``mask`` is the binarised ink with specks removed (:attr:`py_pipeline.segment.Segmentation.mask`). A short
+    mark near a line belongs to the line above it, or to the line below it when there is none or a far mark
+    lies between. ``line_height`` is the height of the writing around, when ``mask`` is only a part of it (a
+    fraction's numerator or denominator): heights are measured against it when it is taller than any band,
+    so a denominator of one ``5`` whose foot is a stroke of its own, a third of its height under the rest, is
+    one line, not two.
     """
     mask = np.asarray(mask, dtype=bool)
     bands = true_runs(mask.any(axis=1))  # [start, stop) of each run of inked rows
@@ -58,27 +70,30 @@ def text_lines(mask, line_height=0):
     tallest = max(max(stop - start for start, stop in bands), line_height)
     tall = [band for k, band in enumerate(bands) if band[1] - band[0] >= LINE_FRACTION * tallest
             and not (k and _piece_under(bands[k - 1], band, mask, tallest))]
-    tops = [start for start, stop in bands
-            if (start, stop) in tall or all(_gap((start, stop), line) > FAR_MARK * tallest for line in tall)]
-    # Marks above the first line belong to it; every other mark to the line above it.
-    tops[0] = bands[0][0]
-    bottoms = list(_last_stop_before(bands, tops[1:])) + [bands[-1][1]]
-    boxes = []
-    for top, bottom in zip(tops, bottoms):
+    groups = []  # [top, bottom, stray] of each line or far mark, with the marks that belong to it
+    waiting = None  # top of the marks waiting for the line below them
+    for start, stop in bands:
+        if (start, stop) in tall:
+            groups.append([start if waiting is None else waiting, stop, False])
+            waiting = None
+        elif all(_gap((start, stop), line) > FAR_MARK * tallest for line in tall):
+            groups.append([start, stop, True])
+        elif groups and not groups[-1][2]:
+            groups[-1][1] = stop
+        elif waiting is None:
+            waiting = start
+    if waiting is not None:  # no line below after all
+        groups[-1][1] = bands[-1][1]
+    lines = []
+    for top, bottom, stray in groups:
         cols = np.flatnonzero(mask[top:bottom].any(axis=0))
-        box = [int(cols[0]), int(top), int(cols[-1]) + 1, int(bottom)]
-        if boxes and not _stacked(boxes[-1], box):
-            previous = boxes.pop()
-            box = [min(previous[0], box[0]), previous[1], max(previous[2], box[2]), box[3]]
-        boxes.append(box)
-    return boxes
-
-
-def stray_marks(lines):
-    """Indices of the boxes of :func:`text_lines` that are a mark far from the writing, not a line of it:
-    shorter than :data:`LINE_FRACTION` of the tallest (the error then says so, and points at the mark)."""
-    tallest = max(y1 - y0 for _, y0, _, y1 in lines)
-    return [i for i, (_, y0, _, y1) in enumerate(lines) if y1 - y0 < LINE_FRACTION * tallest]
+        line = Line([int(cols[0]), int(top), int(cols[-1]) + 1, int(bottom)], stray)
+        if lines and not _stacked(lines[-1].box, line.box):  # beside the one above: the same line, climbing
+            previous = lines.pop()
+            x0, y0, x1, _ = previous.box
+            line = Line([min(x0, line.box[0]), y0, max(x1, line.box[2]), line.box[3]], previous.stray and stray)
+        lines.append(line)
+    return lines
 
 
 def _piece_under(upper, band, mask, tallest):
@@ -98,9 +113,3 @@ def _gap(band, other):
 def _stacked(upper, lower):
     overlap = min(upper[2], lower[2]) - max(upper[0], lower[0])
     return overlap >= STACKED * min(upper[2] - upper[0], lower[2] - lower[0])
-
-
-def _last_stop_before(bands, tops):
-    """For each row in ``tops``, the end of the last band that ends above it."""
-    for top in tops:
-        yield max(stop for _, stop in bands if stop <= top)

@@ -33,7 +33,7 @@ from py_pipeline.exponents import raised_symbols
 from py_pipeline.fraction_bars import find_fractions, find_underlines, read_layout
 from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, runs_of_one_role, tokenize
 from py_pipeline.image_input import to_ink
-from py_pipeline.lines import stray_marks, text_lines
+from py_pipeline.lines import text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.segment import TANGLE_JUNCTIONS, count_junctions, cut_paths, segment, split_candidates
 from py_pipeline.straighten import straighten
@@ -344,14 +344,14 @@ class _Drawing:
             self.error = EmptyDrawingError(
                 "Nothing was drawn (or only specks too small to be a symbol): write an expression such as 12+7.")
         elif len(lines) > 1:
-            strays = stray_marks(lines)
+            strays = [i for i, line in enumerate(lines) if line.stray]
             if strays:
                 message = ("There is a mark far above or below the writing: scribble over it if it is not part of "
                            "the expression (a photo: crop it to the writing), or clear and write one line.")
             else:
                 message = (f"This is {len(lines)} lines of writing, and Inkcalc calculates one line at a time: "
                            "scribble over the lines you do not want, or clear and write one line.")
-            shown = lines[strays[0] if strays else 1]
+            shown = lines[strays[0] if strays else 1].box
             self.error = ExpressionError(
                 message, box=self.ink_image.box_to_input(self._drawn_box(shown, levelled=lines_levelled)))
         else:
@@ -360,7 +360,7 @@ class _Drawing:
                     self.error = ExpressionError(
                         f"A fraction's {role} is {len(found)} lines of writing: write it on one line (a fraction "
                         "inside a fraction can be written on one line with brackets and ÷).",
-                        box=self.ink_image.box_to_input(self._drawn_box(found[1], levelled=True)))
+                        box=self.ink_image.box_to_input(self._drawn_box(found[1].box, levelled=True)))
                     break
 
         start = time.perf_counter()

@@ -5,7 +5,7 @@ import pytest
 
 from drawing import draw
 from py_pipeline.errors import ExpressionError
-from py_pipeline.lines import stray_marks, text_lines
+from py_pipeline.lines import text_lines
 from py_pipeline.recognize import recognize
 
 
@@ -64,9 +64,9 @@ def test_marks_above_and_below_a_line_belong_to_it():
     bottom = max(b[3] for b in line.boxes)
     ink[top - 30:top - 24, 90:150] = 1.0          # a bar written above the digits, clear of them
     ink[bottom + 20:bottom + 27, 120:127] = 1.0   # a dot below
-    boxes = text_lines(ink > 0.5)
-    assert len(boxes) == 1
-    assert boxes[0][1] <= top - 30 and boxes[0][3] >= bottom + 27
+    lines = text_lines(ink > 0.5)
+    assert len(lines) == 1 and not lines[0].stray
+    assert lines[0].box[1] <= top - 30 and lines[0].box[3] >= bottom + 27
 
 
 @pytest.mark.parametrize("below", [False, True])
@@ -79,11 +79,28 @@ def test_a_mark_far_from_the_line_is_an_error_that_points_at_it(below):
     row, left = (bottom + 90 if below else top - 96), line.boxes[0][0]
     ink[row:row + 6, left:left + 80] = 1.0  # over (under) the 7 and the +, as a line over a line would be
     lines = text_lines(ink > 0.5)
-    assert len(lines) == 2 and stray_marks(lines) == [1 if below else 0]
+    assert [line.stray for line in lines] == ([False, True] if below else [True, False])
     result = recognize(_grey(ink), _NeverCalled())
     assert isinstance(result.error, ExpressionError) and "a mark far above or below" in result.error.message
     x0, y0, x1, y1 = result.to_dict()["error"]["box"]
     assert abs(y0 - row) <= 2 and abs(y1 - (row + 6)) <= 2 and abs(x0 - left) <= 2 and abs(x1 - left - 80) <= 2
+
+
+def test_a_far_mark_above_a_line_with_a_bar_over_it_is_a_mark_not_a_line():
+    """The bar over the digits is near the line and belongs to it, not to the far mark above: put together,
+    mark and bar were as tall as a line, and the error spoke of two lines of writing."""
+    line = draw(["7", "+", "2"], line_height=60, margin=200)
+    ink = line.ink.copy()
+    top, left = min(b[1] for b in line.boxes), line.boxes[0][0]
+    ink[top - 30:top - 24, left:left + 60] = 1.0    # a bar over the digits, clear of them
+    ink[top - 100:top - 94, left:left + 80] = 1.0   # a dash far above the line
+    lines = text_lines(ink > 0.5)
+    assert [line.stray for line in lines] == [True, False]
+    assert lines[0].box[1:4:2] == [top - 100, top - 94] and lines[1].box[1] == top - 30
+    result = recognize(_grey(ink), _NeverCalled())
+    assert isinstance(result.error, ExpressionError) and "a mark far above or below" in result.error.message
+    x0, y0, x1, y1 = result.to_dict()["error"]["box"]
+    assert abs(y0 - (top - 100)) <= 2 and abs(y1 - (top - 94)) <= 2
 
 
 def test_a_line_climbing_past_its_own_height_is_one_line():
