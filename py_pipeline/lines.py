@@ -58,10 +58,11 @@ def text_lines(mask, line_height=0):
 
     ``mask`` is the binarised ink with specks removed (:attr:`py_pipeline.segment.Segmentation.mask`). A short
     mark near a line belongs to the line above it, or to the line below it when there is none or a far mark
-    lies between. ``line_height`` is the height of the writing around, when ``mask`` is only a part of it (a
-    fraction's numerator or denominator): heights are measured against it when it is taller than any band,
-    so a denominator of one ``5`` whose foot is a stroke of its own, a third of its height under the rest, is
-    one line, not two.
+    lies between. ``line_height`` is the height of the symbols
+    (:attr:`~py_pipeline.segment.Segmentation.symbol_height`); heights are measured against it when it is
+    taller than any band. So a lone ``=`` is one line, not two bars each as tall as the tallest band; and
+    when ``mask`` is only a part of the writing (a fraction's numerator or denominator), a denominator of one
+    ``5`` whose foot is a stroke of its own, a third of the line's height under the rest, is one line too.
     """
     mask = np.asarray(mask, dtype=bool)
     bands = true_runs(mask.any(axis=1))  # [start, stop) of each run of inked rows
@@ -70,6 +71,9 @@ def text_lines(mask, line_height=0):
     tallest = max(max(stop - start for start, stop in bands), line_height)
     tall = [band for k, band in enumerate(bands) if band[1] - band[0] >= LINE_FRACTION * tallest
             and not (k and _piece_under(bands[k - 1], band, mask, tallest))]
+    if not tall:  # only marks, shorter than the writing around (a lone ``=``): one line of them
+        cols = np.flatnonzero(mask.any(axis=0))
+        return [Line([int(cols[0]), bands[0][0], int(cols[-1]) + 1, bands[-1][1]], False)]
     groups = []  # [top, bottom, stray] of each line or far mark, with the marks that belong to it
     waiting = None  # top of the marks waiting for the line below them
     for start, stop in bands:

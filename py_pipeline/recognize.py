@@ -317,7 +317,7 @@ class _Drawing:
         layout = _fraction_layout(ink, seg)
         # Lines are counted as drawn (levelling can merge two), unless a fraction's numerator has to be told
         # from a line of its own: then on the fraction's layout, after levelling.
-        drawn_lines = None if layout else text_lines(seg.mask)
+        drawn_lines = None if layout else text_lines(seg.mask, line_height=seg.symbol_height)
         self.straight = straighten(ink, _line_boxes(seg, layout))
         if self.straight.tilt_deg:
             ink = self.straight.ink  # cut the level line, not the tilted one
@@ -325,11 +325,11 @@ class _Drawing:
             layout = _fraction_layout(ink, seg)  # a bar tilted with the line is found once it is level
         if layout:
             self.segmentation, self.roles = layout.segmentation, layout.roles
-            lines = text_lines(layout.line_mask)
+            lines = text_lines(layout.line_mask, line_height=seg.symbol_height)
             part_lines = [(role, text_lines(part.mask, line_height=seg.symbol_height))
                           for role, part in layout.parts]
         else:
-            lines = drawn_lines if drawn_lines is not None else text_lines(seg.mask)
+            lines = drawn_lines if drawn_lines is not None else text_lines(seg.mask, line_height=seg.symbol_height)
         lines_levelled = lines is not drawn_lines  # counted on the levelled ink, not as drawn
         self._lap("segment", start)
 

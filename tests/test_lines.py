@@ -139,6 +139,19 @@ def test_a_smaller_line_written_closely_under_a_line_is_still_a_line():
     assert len(text_lines(ink > 0.5)) == 2
 
 
+@pytest.mark.parametrize("symbol", ["=", "÷"])
+@pytest.mark.parametrize("line_height", [40, 90])
+def test_a_lone_sign_of_bars_and_dots_is_one_line(symbol, line_height):
+    """Its bars and dots are each the tallest band, and none is writing: measured against the symbol height,
+    they are marks of one line (``=`` was "2 lines of writing", ``÷`` "3 lines"), and the parser says what
+    is missing."""
+    ink = draw([symbol], line_height=line_height).ink
+    assert len(text_lines(ink > 0.5)) > 1  # as tall as each other: lines, with no height to measure against
+    result = recognize(_grey(ink), _NeverCalled())
+    assert isinstance(result.error, ExpressionError) and "lines" not in result.error.message
+    assert result.expression in ("=", "/")
+
+
 def test_one_line_and_nothing():
     line = draw(["1", "÷", "4", "="], line_height=60)
     assert len(text_lines(line.ink > 0.5)) == 1
