@@ -75,6 +75,8 @@ class Token:
     kind: str  # "number" | "op" | "lparen" | "rparen" | "equals"
     text: str
     symbols: tuple
+    written: str = ""
+    """The operator as drawn, when it differs from ``text``: an error about a ``÷`` says ``÷``, not ``/``."""
 
     def to_dict(self):
         return {"kind": self.kind, "text": self.text, "symbols": list(self.symbols)}
@@ -371,7 +373,7 @@ def tokenize(symbols):
                     f"a second decimal point after {written}: a number has at most one{grouping}", symbol.index)
             number.append((char, symbol.index, symbol.char))
         elif char in _KIND_OF_CHAR:
-            tokens.append(Token(_KIND_OF_CHAR[char], char, (symbol.index,)))
+            tokens.append(Token(_KIND_OF_CHAR[char], char, (symbol.index,), symbol.char))
         else:
             raise ExpressionError(
                 f"{symbol.char!r} is not something Inkcalc can calculate with: "
@@ -421,7 +423,7 @@ def parse_text(text):
 
 
 def _shown(token):
-    return to_display(token.text)
+    return to_display(token.written or token.text)
 
 
 class _Parser:
@@ -544,7 +546,7 @@ class _Parser:
             return ExpressionError(f"the expression ends with '{_shown(before)}': write a number after it",
                                    before.symbols[0])
         if before is not None and before.kind == "op" and token.kind in ("rparen", "equals"):
-            return ExpressionError(f"'{_shown(before)}' needs a number after it, not '{token.text}'",
+            return ExpressionError(f"'{_shown(before)}' needs a number after it, not '{_shown(token)}'",
                                    before.symbols[0])
         if token.kind == "rparen":
             if before is not None and before.kind == "lparen":

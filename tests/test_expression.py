@@ -270,6 +270,18 @@ def test_syntax_errors_say_what_and_where(text, words, index):
     assert error.symbol_index == index
 
 
+@pytest.mark.parametrize("chars, words", [
+    (["÷", "3"], "cannot start with '÷'"),
+    (["8", "÷", "="], "'÷' needs a number after it, not '='"),
+    (["8", "-", "÷", "2"], "'÷' cannot follow '-'"),
+])
+def test_errors_show_the_operator_as_written(chars, words):
+    """A ``÷`` is ``/`` in the expression text; an error about it says ``÷``, the sign the person wrote."""
+    with pytest.raises(ExpressionError) as caught:
+        parse(tokenize([(char, index) for index, char in enumerate(chars)]))
+    assert words in caught.value.message
+
+
 @pytest.mark.parametrize("text", ["", "   "])
 def test_empty_input_says_the_drawing_is_empty(text):
     error = _error(text)
