@@ -672,6 +672,119 @@ def test_drawing_works_when_the_browser_refuses_storage(open_page):
     assert page.errors == []
 
 
+def _history(page):
+    """The history entries as shown: (expression, answer) pairs, newest first; None while the panel is hidden."""
+    if page.is_hidden("#history-panel"):
+        return None
+    return page.eval_on_selector_all(".history-entry", "bs => bs.map(b => [b.querySelector('.history-expression')"
+                                                         ".textContent, b.querySelector('.history-answer').textContent])")
+
+
+def test_a_cleared_calculation_goes_into_the_history_and_comes_back_from_it(open_page):
+    page = open_page(fake={"value": "7/2", "display": "7/2 = 3.5"})
+    assert _history(page) is None                                        # nothing calculated yet
+    draw(page, [(0.2, 0.3), (0.22, 0.7)])
+    draw(page, [(0.4, 0.3), (0.5, 0.5), (0.4, 0.7)])
+    page.wait_for_selector("#copy:not([hidden])")
+    first = inked_pixels(page)
+    first_expression = page.evaluate("window.__calls.filter(c => c.op === 'recognize').length") - 1
+    page.click("#clear")
+    assert _history(page) == [[f"reply {first_expression}: 11", "= 7/2 = 3.5"]]
+    assert page.inner_text("#history-summary") == "History (1)"
+
+    draw(page, [(0.6, 0.3), (0.62, 0.7)])
+    page.wait_for_selector("#copy:not([hidden])")
+    second = inked_pixels(page)
+    page.click("#clear")
+    entries = _history(page)
+    assert len(entries) == 2 and entries[1][0] == f"reply {first_expression}: 11"   # newest first
+
+    page.click("#history-summary")
+    recognized = len(calls(page, "recognize"))
+    page.locator(".history-entry").nth(1).click()                        # the first drawing comes back
+    assert inked_pixels(page) == pytest.approx(first, rel=0.01)
+    page.wait_for_function(f"() => window.__calls.filter(c => c.op === 'recognize').length > {recognized}")
+    assert len(calls(page, "recognize")[-1]["boxes"]) == 2               # and is read again
+    page.wait_for_selector("#copy:not([hidden])")
+    page.locator(".history-entry", has_text=entries[0][0]).click()       # the second, and the first is kept
+    assert inked_pixels(page) == pytest.approx(second, rel=0.01)
+    assert len(_history(page)) == 3
+    page.click("#undo")                                                  # a recall is one undo away
+    assert inked_pixels(page) == pytest.approx(first, rel=0.01)
+
+    _reload(page)                                                        # the history outlives the page
+    assert len(_history(page)) == 3
+    page.click("#history-summary")
+    page.click("#history-clear")
+    assert _history(page) is None
+    _reload(page)
+    assert _history(page) is None
+    assert page.errors == []
+
+
+def test_only_a_drawing_s_own_answer_goes_into_the_history(open_page):
+    # Cleared before its reply came: no answer of its own yet.
+    page = open_page(fake={"delays": [1500]})
+    draw(page, [(0.2, 0.3), (0.22, 0.7)])
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'recognize')")
+    page.click("#clear")
+    page.wait_for_timeout(1800)
+    assert _history(page) is None
+    # An error is no calculation to keep.
+    page = open_page(fake={"chars": ["7", "+"], "error": {"message": "nothing follows", "symbol_index": 1}})
+    draw(page, [(0.2, 0.3), (0.22, 0.7)])
+    draw(page, [(0.4, 0.3), (0.42, 0.7)])
+    page.locator("#overlay .box.error").wait_for()
+    page.click("#clear")
+    assert _history(page) is None
+    # The same calculation twice is one entry.
+    page = open_page(fake={"expression": "7+2", "value": "9", "display": "9"})
+    for _ in range(2):
+        draw(page, [(0.2, 0.3), (0.22, 0.7)])
+        page.wait_for_selector("#copy:not([hidden])")
+        page.click("#clear")
+    assert _history(page) == [["7+2", "= 9"]]
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("saved", [
+    "not json {",
+    json.dumps({"format": 99, "entries": [{"expression": "1+1", "answer": "= 2",
+                                           "strokes": [{"width": 4, "points": [10, 10, 50, 90]}]}]}),
+    json.dumps({"format": 1, "entries": [{"expression": 2, "answer": "= 2",
+                                          "strokes": [{"width": 4, "points": [10, 10, 50, 90]}]}]}),
+    json.dumps({"format": 1, "entries": [{"expression": "1+1", "answer": "= 2", "strokes": []}]}),
+    json.dumps({"format": 1, "entries": [{"expression": "1+1", "answer": "= 2",
+                                          "strokes": [{"width": 4, "points": [10, 10, 5e9, 90]}]}]}),
+    json.dumps({"format": 1, "entries": [{"expression": "1+1", "answer": "= 2",
+                                          "strokes": [{"width": 4, "points": [10, 10, 50, 90]}]}] * 21}),
+], ids=["not-json", "other-format", "not-text", "no-strokes", "off-any-screen", "too-many"])
+def test_a_saved_history_that_is_not_one_is_ignored(open_page, saved):
+    page = open_page()
+    page.evaluate("(saved) => localStorage.setItem('inkcalc.history', saved)", saved)
+    _reload(page)
+    assert _history(page) is None
+    draw(page, [(0.2, 0.3), (0.22, 0.7)])                                # and the page works as ever
+    page.wait_for_selector("#copy:not([hidden])")
+    page.click("#clear")
+    assert len(_history(page)) == 1
+    assert page.errors == []
+
+
+def test_the_history_works_for_the_visit_when_the_browser_refuses_storage(open_page):
+    page = open_page()
+    page.add_init_script("Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); };")
+    _reload(page)
+    draw(page, [(0.2, 0.3), (0.22, 0.7)])
+    page.wait_for_selector("#copy:not([hidden])")
+    page.click("#clear")
+    assert len(_history(page)) == 1
+    page.click("#history-summary")
+    page.locator(".history-entry").first.click()
+    assert inked_pixels(page) > 100
+    assert page.errors == []
+
+
 def _png(path, width, height, bars=((0.2, 0.3), (0.6, 0.7))):
     """A photo stand-in (PNG or JPEG, by the suffix): grey paper with dark bars at the given column fractions."""
     from PIL import Image

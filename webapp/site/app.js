@@ -4,6 +4,7 @@
 
 import {InkCanvas} from './canvas.js';
 import {closePhoto, loadPhoto, photoImage} from './photo.js';
+import {loadHistory, saveHistory, withEntry} from './history.js';
 import {loadDrawing, saveDrawing} from './saved-drawing.js';
 import {renderSteps, displayChar, displayText, candidates, percent, sentence} from './steps.js';
 
@@ -33,6 +34,8 @@ const ui = {
   stepsPanel: $('steps-panel'), steps: $('steps'),
   alternatives: $('alternatives'), alternativesTitle: $('alternatives-title'), alternativesList: $('alternatives-list'),
   versions: $('versions'),
+  historyPanel: $('history-panel'), historySummary: $('history-summary'), historyList: $('history-list'),
+  historyClear: $('history-clear'),
 };
 
 // This module running at all means scripts load, so the "scripts did not load" hint is not needed.
@@ -56,6 +59,7 @@ const state = {
   alternativesAnchor: null,   // the symbol button the alternatives were opened from
   copyText: '',
   copyTimer: 0,
+  history: [],        // history.js entries, newest first
 };
 
 // ---- drawing ---------------------------------------------------------------------------------------------
@@ -85,7 +89,14 @@ ink.addEventListener('strokesChanged', (e) => {
 
 ui.undo.addEventListener('click', () => ink.undo());
 ui.redo.addEventListener('click', () => ink.redo());
-ui.clear.addEventListener('click', () => (state.photo ? showDrawing() : ink.clear()));
+ui.clear.addEventListener('click', () => {
+  if (state.photo) {
+    showDrawing();
+    return;
+  }
+  rememberCalculation();
+  ink.clear();
+});
 ui.recognize.addEventListener('click', () => recognizeNow());
 
 document.addEventListener('keydown', (e) => {
@@ -112,6 +123,56 @@ function updateToolbar() {
   ui.recognize.disabled = (!photo && ink.isEmpty) || !state.canRecognize;
   ui.placeholder.hidden = photo || !ink.isEmpty;
 }
+
+// ---- the history of calculations ---------------------------------------------------------------------
+
+/** The drawing's calculation goes into the history as it leaves the surface, if it has an answer that is
+ * the drawing's own (not one for strokes since changed, still being read). */
+function rememberCalculation() {
+  const answer = ui.value.textContent;
+  if (state.photo || ink.isEmpty || !state.result || !answer || ui.resultCard.classList.contains('stale')) return;
+  const expression = displayText(state.result.evaluation.expression) || ui.expression.textContent;
+  const history = withEntry(state.history, {expression, answer, strokes: ink.strokes});
+  if (history === state.history) return;
+  state.history = history;
+  saveHistory(history);
+  renderHistory();
+}
+
+function renderHistory() {
+  const entries = state.history;
+  ui.historyPanel.hidden = entries.length === 0;
+  ui.historySummary.textContent = `History (${entries.length})`;
+  ui.historyList.replaceChildren(...entries.map((entry) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'history-entry';
+    const expression = Object.assign(document.createElement('span'), {className: 'history-expression',
+                                                                      textContent: entry.expression});
+    const answer = Object.assign(document.createElement('span'), {className: 'history-answer',
+                                                                  textContent: entry.answer});
+    button.append(expression, ' ', answer);
+    button.setAttribute('aria-label', `${entry.expression} ${entry.answer}: bring this drawing back`);
+    button.addEventListener('click', () => recallEntry(entry));
+    const item = document.createElement('li');
+    item.append(button);
+    return item;
+  }));
+}
+
+/** The entry's drawing in place of the current one, which is remembered first and is one undo away. */
+function recallEntry(entry) {
+  if (state.photo) showDrawing();
+  rememberCalculation();
+  ink.recall(entry.strokes.map(({width, points}) => ({width, points: [...points]})));
+  ui.surface.scrollIntoView?.({block: 'nearest'});
+}
+
+ui.historyClear.addEventListener('click', () => {
+  state.history = [];
+  saveHistory(state.history);
+  renderHistory();
+});
 
 // ---- a photo instead of the drawing ----------------------------------------------------------------------
 
@@ -759,6 +820,8 @@ async function startRuntime() {
 }
 
 updateToolbar();
+state.history = loadHistory();
+renderHistory();
 const saved = loadDrawing();
 if (saved.length) ink.restore(saved);   // recognized as soon as the runtime is ready
 startRuntime();

@@ -7,9 +7,10 @@
 //
 // Events (an InkCanvas is an EventTarget):
 //   strokeStart     a pen, finger or mouse touched down (the writer is still busy)
-//   strokesChanged  the drawing changed: detail {reason: 'draw'|'erase'|'undo'|'redo'|'clear'|'restore'|'resize',
-//                   count} ('erase': a scratch-out removed strokes; 'restore': a drawing from an earlier visit
-//                   came back; 'resize': the surface changed so that the ink moved on screen)
+//   strokesChanged  the drawing changed: detail {reason: 'draw'|'erase'|'undo'|'redo'|'clear'|'recall'|'restore'|
+//                   'resize', count} ('erase': a scratch-out removed strokes; 'recall': a drawing from the
+//                   history replaced it; 'restore': a drawing from an earlier visit came back; 'resize': the
+//                   surface changed so that the ink moved on screen)
 
 /** Height of the image handed to the recognizer; the width follows the surface's aspect ratio. */
 export const WORK_HEIGHT = 256;
@@ -90,6 +91,16 @@ export class InkCanvas extends EventTarget {
     if (this.isEmpty) return;
     this.#commit([]);
     this.#changed('clear');
+  }
+
+  /**
+   * Put strokes from the history (history.js) in place of the drawing, as one undoable step: undo brings back
+   * what was there. Scaled to fit like any ink, if this surface is smaller than the one they were drawn on.
+   */
+  recall(strokes) {
+    this.#commit(strokes);
+    this.view = this.#fittingView();
+    this.#changed('recall');
   }
 
   /**

@@ -23,9 +23,7 @@ export function saveDrawing(strokes, storage = globalThis.localStorage) {
     if (strokes.length === 0) {
       storage.removeItem(KEY);
     } else {
-      // Hundredths of a CSS pixel: far below what a pointer resolves, and a third of the text.
-      const rounded = strokes.map(({width, points}) => ({width: round(width), points: points.map(round)}));
-      storage.setItem(KEY, JSON.stringify({format: FORMAT, strokes: rounded}));
+      storage.setItem(KEY, JSON.stringify({format: FORMAT, strokes: compactStrokes(strokes)}));
     }
     return true;
   } catch {
@@ -41,16 +39,27 @@ export function loadDrawing(storage = globalThis.localStorage) {
   } catch {
     return [];
   }
-  if (saved?.format !== FORMAT || !Array.isArray(saved.strokes)) return [];
+  return (saved?.format === FORMAT && checkedStrokes(saved.strokes)) || [];
+}
+
+/** Strokes as they are stored: hundredths of a CSS pixel, far below what a pointer resolves, and a third of
+ * the text. */
+export function compactStrokes(strokes) {
+  return strokes.map(({width, points}) => ({width: round(width), points: points.map(round)}));
+}
+
+/** `value` as strokes ({width, points}[]) if it is a plausible drawing this page made, else null. */
+export function checkedStrokes(value) {
+  if (!Array.isArray(value)) return null;
   let total = 0;
-  for (const stroke of saved.strokes) {
+  for (const stroke of value) {
     const points = stroke?.points;
     if (!isCoordinate(stroke?.width) || !(stroke.width > 0) || !Array.isArray(points) ||
-        points.length < 2 || points.length % 2 !== 0 || !points.every(isCoordinate)) return [];
+        points.length < 2 || points.length % 2 !== 0 || !points.every(isCoordinate)) return null;
     total += points.length / 2;
-    if (total > MAX_POINTS) return [];
+    if (total > MAX_POINTS) return null;
   }
-  return saved.strokes.map(({width, points}) => ({width, points}));
+  return value.map(({width, points}) => ({width, points}));
 }
 
 function isCoordinate(value) {
