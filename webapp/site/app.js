@@ -119,7 +119,8 @@ function updateToolbar() {
   ui.redo.disabled = photo || !ink.canRedo;
   ui.clear.disabled = !photo && ink.isEmpty;
   ui.clearLabel.textContent = photo ? 'Close photo' : 'Clear';
-  ui.clear.title = photo ? 'Close the photo and go back to the drawing' : 'Clear the drawing (undo brings it back)';
+  ui.clear.title = photo ? 'Close the photo and go back to the drawing'
+    : 'Clear the drawing (undo brings it back; a calculated one goes into the History)';
   ui.recognize.disabled = (!photo && ink.isEmpty) || !state.canRecognize;
   ui.placeholder.hidden = photo || !ink.isEmpty;
 }
