@@ -305,10 +305,12 @@ def test_deepest_nesting_fits_a_small_stack():
 
 
 def test_explosive_inputs_end_fast_with_a_clear_error():
+    # Each is refused in about 0.07 s; the bound is far above that, so a busy machine passes (at 1 s it
+    # failed once with other jobs on both cores) while work that grows with the input still fails it.
     for text in ["(" * 10_000 + "1" + ")" * 10_000, "1+" * 50_000 + "1", "9" * 100_000, "-" * 100_000 + "1"]:
         start = time.perf_counter()
         error = _error(text)
-        assert time.perf_counter() - start < 1.0
+        assert time.perf_counter() - start < 5.0
         assert "too many symbols" in error.message and str(MAX_SYMBOLS) in error.message
 
 
