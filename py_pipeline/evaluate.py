@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from py_pipeline.errors import EvaluationError
-from py_pipeline.expression import POWER, Binary, Equation, Number, Unary, fold, leftmost_symbol
+from py_pipeline.expression import POWER, Binary, Equation, Number, Percent, Unary, fold, leftmost_symbol
 
 MAX_DIGITS = 4000
 """Most decimal digits a number (numerator plus denominator) may have. Below CPython's 4300-digit limit on
@@ -166,9 +166,11 @@ def _exact(node, log):
             return _bounded(current.value, current.symbols[0])
         if isinstance(current, Unary):
             result = -operands[0]
-            if log is not None and not isinstance(current.operand, Number):
+            if log is not None and not isinstance(current.operand, Number) and not _is_percentage(current.operand):
                 log.record(f"{_MINUS}({_short(operands[0])}) = {_short(result)}")
             return result
+        if isinstance(current, Percent):
+            return _bounded(operands[0] / 100, current.symbol)
         if isinstance(current, Binary):
             return _apply(current, operands[0], operands[1], log)
         raise EvaluationError("'=' may appear only once, between the two sides of an equation", current.symbol)
@@ -177,6 +179,8 @@ def _exact(node, log):
 
 
 def _apply(node, left, right, log):
+    if node.op in "+-" and isinstance(node.right, Percent):
+        return _add_percent(node, left, right, log)
     if node.op == "+":
         result = left + right
     elif node.op == "-":
@@ -200,7 +204,19 @@ def _apply(node, left, right, log):
         log.record(f"{base}{raised} = {_short(result)}")
     elif log is not None:
         shown = _STEP_OPERATORS[node.op]
-        log.record(f"{_operand(left, first=True)}{shown}{_operand(right, first=False)} = {_short(result)}")
+        log.record(f"{_operand_of(node.left, left, first=True)}{shown}{_operand_of(node.right, right, first=False)}"
+                   f" = {_short(result)}")
+    return result
+
+
+def _add_percent(node, left, share, log):
+    """``left ± p%`` as a calculator reads it: ``left ± p% of left`` (``200+10%`` is 220, ``80-25%`` is 60)."""
+    part = _bounded(left * share, node.right.symbol)
+    result = _bounded(left + part if node.op == "+" else left - part, node.symbol)
+    if log is not None:
+        log.record(f"{_operand_of(node.right, share, first=True)} of {_operand(left, first=False)} = {_short(part)}")
+        log.record(f"{_operand(left, first=True)}{_STEP_OPERATORS[node.op]}{_operand(part, first=False)}"
+                   f" = {_short(result)}")
     return result
 
 
@@ -309,6 +325,18 @@ def _short(number):
     if number.denominator != 1 and _terminating_places(number.denominator) is None:
         return _abbreviated(_typographic(canonical(number)))
     return _abbreviated(_typographic(decimal_text(number)[0]))
+
+
+def _is_percentage(node):
+    """A percentage written as a plain number, ``10%``: a step shows it as it is written."""
+    return isinstance(node, Percent) and isinstance(node.operand, Number)
+
+
+def _operand_of(child, number, first):
+    """The operand ``child`` (a tree node) of value ``number`` in a step: a percentage as one (``10%``)."""
+    if isinstance(child, Percent):
+        return _operand(number * 100, first) + "%"
+    return _operand(number, first)
 
 
 def _operand(number, first):

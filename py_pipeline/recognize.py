@@ -150,7 +150,7 @@ class Recognition:
     Attributes
     ----------
     expression : str
-        ASCII text of the recognised symbols (``0-9 + - * / ( ) . =``, and ``^`` where an exponent is written
+        ASCII text of the recognised symbols (``0-9 + - * / ( ) . = %``, and ``^`` where an exponent is written
         raised), filled even when it does not parse.
     value, decimal, display : str or None
         ``"7/2"``, ``"3.5"``, ``"7/2 = 3.5"`` (see :meth:`py_pipeline.evaluate.Value.to_dict`); ``"true"`` /
@@ -387,8 +387,8 @@ class _Drawing:
         for position, index in enumerate(self.glyphs):
             seg = segmentation.segments[index]
             whole_confidence = float(self.glyph_probabilities[position].max())
-            if whole_confidence >= ONE_SYMBOL_SURE:
-                continue  # read as one symbol with confidence: never cut
+            if whole_confidence >= ONE_SYMBOL_SURE or self._is_percent(position, seg):
+                continue  # read as one symbol with confidence (or a %): never cut
             junctions = split_candidates(seg, segmentation.stroke_width, segmentation.symbol_height)
             cuts = junctions
             if whole_confidence < NOT_ONE_SYMBOL:
@@ -522,6 +522,12 @@ class _Drawing:
                     gap_before)
                 continue
             position = glyph_position[index]
+            if self._is_percent(position, seg):
+                row = self.glyph_probabilities[position]
+                ranked = np.argsort(-row, kind="stable")[:top_k - 1]
+                add("%", 1.0, seg.box, "geometry", [(CLASSES[c], float(row[c])) for c in ranked],
+                    self.glyph_crops[position], gap_before)
+                continue
             parts = self._glyph_parts(position, seg)
             if len(parts) == 1:  # a glyph cut into parts the classifier read with confidence is no scribble
                 start = time.perf_counter()
@@ -533,6 +539,12 @@ class _Drawing:
                 alternatives = [(CLASSES[c], float(row[c])) for c in ranked[1:]]
                 add(CLASSES[ranked[0]], row[ranked[0]], box, "cnn", alternatives, crop, gap_before and k == 0)
         return _with_exponents(symbols, self.line_boxes), crops
+
+    def _is_percent(self, position, seg):
+        """Whether a glyph is a ``%``: it has the rings of one (:func:`~py_pipeline.segment.has_percent_rings`)
+        and the classifier, trained to be unsure of what is no digit or operator, cannot read it as one
+        symbol (:data:`NOT_ONE_SYMBOL`). An ``8`` leaning back has the rings too, and is read as an 8."""
+        return seg.rings and float(self.glyph_probabilities[position].max()) < NOT_ONE_SYMBOL
 
     def _glyph_parts(self, position, seg):
         """``(crop, working box, probabilities)`` of the glyph, or of its parts when a cut is accepted."""

@@ -37,6 +37,21 @@ MIN_CONTRAST = 0.1
 This is not the binarisation threshold (that is Otsu's, relative to the drawing); it only stops Otsu from
 splitting pure noise into "ink" and "paper"."""
 
+PERCENT_RING = 0.3
+"""Tallest hole of a ring of ``%``, as a share of the glyph's height (see :func:`is_percent_sign`)."""
+
+PERCENT_GAP = 0.2
+"""Least distance down from the upper ring's hole to the lower's, in glyph heights: the middle of the slash
+between them. An ``8`` leaning back has its loops high on the left and low on the right too, but one right
+under the other."""
+
+PINHOLE = 0.1
+"""Paper enclosed by ink in less than this many squared stroke widths is a pinhole where strokes cross or
+graze, not the hole of a ring: a ring drawn with a marker a sixth of the line high encloses 0.2."""
+
+PERCENT_WIDTH = 1.0
+"""Widest ``%``, in glyph heights: its rings sit at the ends of its slash, not side by side like two digits."""
+
 SPECK_FRACTION = 0.25
 """A component is a speck when its area is below this fraction of a dot the pen leaves (π w² / 4)."""
 
@@ -132,6 +147,9 @@ class Segment:
         (negative when they overlap); ``None`` for the first segment.
     n_components : int
         Connected components grouped into this segment.
+    rings : bool
+        A glyph with the two rings of a ``%`` (:func:`has_percent_rings`); the classifier, which knows no
+        ``%``, has the last word (:mod:`py_pipeline.recognize`).
     """
 
     box: tuple
@@ -141,6 +159,7 @@ class Segment:
     confidence: float
     gap_before: float | None
     n_components: int
+    rings: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,7 +232,7 @@ def segment(ink):
     _classify_shapes(parts, labels, stroke_width, symbol_height)
     band = _line_band(parts)
     groups = _group(parts, labels, stroke_width, symbol_height, band)
-    segments = _segments(groups, parts, labels, region_ink, band, offset=(left, top))
+    segments = _segments(groups, parts, labels, region_ink, band, stroke_width, offset=(left, top))
     return Segmentation(segments=segments, mask=mask, stroke_width=stroke_width, symbol_height=symbol_height,
                         component_count=count,
                         component_boxes=tuple((p.x0 + left, p.y0 + top, p.x1 + left, p.y1 + top) for p in parts))
@@ -757,7 +776,40 @@ def _is_comma(part, band):
     return part.y0 >= top + 0.5 * height and part.y1 >= bottom - 0.1 * height
 
 
-def _segments(groups, parts, labels, ink, band, offset):
+def has_percent_rings(mask, stroke_width):
+    """Whether a glyph's ink (``mask``, with paper around it) has the rings of a ``%``: two small holes, one
+    high on the left and one low on the right, wholly apart across the glyph, in ink no wider than tall.
+
+    The classifier knows no ``%``: it read ``50%`` as ``5096`` (cut between the rings, each ring and its half
+    of the slash a confident ``9`` and ``6``), a confident wrong answer. The rings are what few digits or
+    pairs of digits have. An ``8`` has two loops, but one under the other (:data:`PERCENT_GAP`); two digits
+    written into each other, a ``96``, have theirs side by side too, but each loop is half a digit tall: a
+    ring's hole is at most :data:`PERCENT_RING` of the glyph's height. An ``8`` leaning back can still pass:
+    the classifier, sure of it, says it is a digit. Rings drawn so small that the pen fills them have no
+    hole, and the glyph is classified as before.
+    """
+    height, width = mask.shape
+    if width > PERCENT_WIDTH * height:
+        return False
+    paper, count = ndi.label(~mask)  # 4-connected: a ring closed only diagonally is no ring
+    edge = np.unique(np.concatenate((paper[0], paper[-1], paper[:, 0], paper[:, -1])))
+    holes = []
+    for index, found in enumerate(ndi.find_objects(paper), start=1):
+        if found is None or index in edge:
+            continue
+        if np.count_nonzero(paper[found] == index) < PINHOLE * stroke_width ** 2:
+            continue  # a pinhole where strokes cross, not a ring
+        holes.append(found)
+    if len(holes) != 2:
+        return False
+    upper, lower = sorted(holes, key=lambda hole: hole[0].start + hole[0].stop)
+    small = all(hole[0].stop - hole[0].start <= PERCENT_RING * height for hole in holes)
+    apart = upper[1].stop <= lower[1].start  # the upper ring wholly left of the lower one
+    gap = lower[0].start - upper[0].stop  # rows of slash between the rings
+    return small and apart and upper[0].stop <= height / 2 <= lower[0].start and gap >= PERCENT_GAP * height
+
+
+def _segments(groups, parts, labels, ink, band, stroke_width, offset):
     """Segments for the groups, in reading order (by the horizontal centre of each group's box).
 
     ``labels`` and ``ink`` cover a window of the image whose top-left corner is at ``offset`` (x, y); the
@@ -785,6 +837,7 @@ def _segments(groups, parts, labels, ink, band, offset):
             origin=(origin[0] + dx, origin[1] + dy), kind=kind, confidence=confidence,
             gap_before=None if previous_right is None else float(box[0] - previous_right),
             n_components=len(members),
+            rings=kind == "glyph" and has_percent_rings(crop > 0.5, stroke_width),
         ))
         previous_right = box[2] if previous_right is None else max(previous_right, box[2])
     return segments

@@ -12,6 +12,9 @@ Two kinds of symbol exist:
   normalised to a fixed size destroys. A dot at mid-height is read the same way as the multiplication dot,
   ``×``.
 
+A ``%`` is found by its two rings (:func:`py_pipeline.segment.has_percent_rings`) where the classifier cannot
+read the glyph as one of its classes; it is ASCII in the expression text already.
+
 Layout also makes the power: digits written small and high are an exponent (:mod:`py_pipeline.exponents`),
 a flag on the symbols rather than a symbol, since nothing of the ``^`` in the expression text is drawn. And a
 stacked fraction (:mod:`py_pipeline.fraction_bars`): its bar is a geometric ``/``, and the brackets around
@@ -21,7 +24,7 @@ its numerator and denominator are implied by each symbol's role.
 CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "-", "×", "/", "(", ")")
 """CNN output order. ``×`` is the display form of multiplication; the asterisk is drawn as a variant of it."""
 
-GEOMETRIC = ("=", "÷", ".", ",")
+GEOMETRIC = ("=", "÷", ".", ",", "%")
 
 DIGITS = frozenset("0123456789")
 

@@ -61,6 +61,13 @@ SYMBOLS = {
     # Strokes that leave a separate blob: where the pen first landed, where it was lifted.
     # A / written fast, leaning 42° from upright: as far over as a 1 ever leans (the model's own doubt).
     "/lean": (0.93, [[(0.946, 0.04), (0.054, 0.96)]]),
+    # Percent: a ring, the slash, a ring, as three strokes, or the first ring run on into the slash.
+    "%": (0.7, [_arc(0.22, 0.2, 0.15, 0.15, 0, 360, 20), [(0.85, 0.04), (0.15, 0.96)],
+                _arc(0.78, 0.8, 0.15, 0.15, 0, 360, 20)]),
+    "%join": (0.7, [_arc(0.22, 0.2, 0.15, 0.15, 0, 360, 20) + [(0.85, 0.04), (0.15, 0.96)],
+                    _arc(0.78, 0.8, 0.15, 0.15, 0, 360, 20)]),
+    # An 8 leaning back: its loops high on the left and low on the right, like the rings of a %.
+    "8back": (0.6, [_arc(0.35, 0.25, 0.22, 0.2, 90, 450, 24), _arc(0.62, 0.7, 0.28, 0.25, -90, 270, 24)]),
     "7blob": (0.6, [[(-0.15, 0.05)], [(0.14, 0.06), (0.92, 0.06), (0.4, 0.96)]]),
     "3blob": (0.6, [_arc(0.45, 0.27, 0.38, 0.23, 200, 450, 16) + _arc(0.45, 0.73, 0.42, 0.23, 270, 520, 16),
                     [(-0.1, 0.88)]]),

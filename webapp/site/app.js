@@ -16,11 +16,11 @@ const RECOGNIZE_DELAY_MS = 250;
 const COPY_CONFIRMATION_MS = 2500;
 const SPOKEN = {
   '+': 'plus', '-': 'minus', '*': 'times', '×': 'times', '/': 'divided by', '÷': 'divided by', '=': 'equals',
-  '(': 'open bracket', ')': 'close bracket', '.': 'point', ',': 'comma',
+  '(': 'open bracket', ')': 'close bracket', '.': 'point', ',': 'comma', '%': 'percent',
 };
-const OPERATORS = new Set(['+', '-', '*', '×', '/', '÷', '=']);
+const OPERATORS = new Set(['+', '-', '*', '×', '/', '÷', '=', '%']);
 /** Every symbol a reading can be corrected to (the symbols the pipeline knows, in display form). */
-const KEYPAD = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-', '×', '/', '(', ')', '.', '='];
+const KEYPAD = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-', '×', '/', '(', ')', '.', '%', '='];
 const POPOVER = typeof HTMLElement.prototype.showPopover === 'function';
 
 const $ = (id) => document.getElementById(id);

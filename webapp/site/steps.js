@@ -5,7 +5,8 @@
 const TYPESET = {'*': '×', '-': '−'};
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const CROP_SIDE = 28;
-const TOKEN_KINDS = {op: 'operator', lparen: 'bracket', rparen: 'bracket', equals: 'equals', number: 'number'};
+const TOKEN_KINDS = {op: 'operator', lparen: 'bracket', rparen: 'bracket', equals: 'equals', number: 'number',
+  percent: 'percent'};
 
 /** Typeset form of one expression character: × for multiplication, a true minus sign. */
 export function displayChar(char) {
@@ -200,7 +201,8 @@ function tokenList(tokens) {
 }
 
 /**
- * Nested lists. Nodes are {number}, {op, left, right, implicit}, {op: 'neg', operand} or {op: '=', left, right};
+ * Nested lists. Nodes are {number}, {op, left, right, implicit}, {op: 'neg' or '%', operand} or {op: '=', left,
+ * right};
  * any object-valued field is a child, so a new node kind still shows.
  */
 function parseTree(tree) {
@@ -231,6 +233,7 @@ function treeNode(node) {
 function treeLabel(node) {
   if ('number' in node) return displayText(node.number);
   if (node.op === 'neg') return '− (negative)';
+  if (node.op === '%') return '% (percent)';
   if (node.op) return `${displayText(node.op)}${node.implicit ? ' (implied)' : ''}`;
   return '?';
 }
