@@ -40,6 +40,10 @@ it and within its ink's width, is the rest of its symbols, not a line: the stems
 the stem apart, under the crossbar with a few pixels of paper between, are half as tall as the rest of
 them, and the drawing was refused as two lines. A second line is written further down than that."""
 
+MARK_PENS = 3
+"""Tallest bar or dot, in stroke widths, as :mod:`py_pipeline.segment` tells bars from strokes: the bars of
+``=`` and the dots of ``÷`` drawn alone."""
+
 STACKED = 0.3
 """Two bands are two lines when their ink overlaps in x by at least this fraction of the narrower one."""
 
@@ -53,16 +57,17 @@ class Line(NamedTuple):
     """A mark more than :data:`FAR_MARK` away from every line: no line of writing, and the error says so."""
 
 
-def text_lines(mask, line_height=0):
+def text_lines(mask, line_height=0, mark_height=0):
     """The lines of writing in ``mask``, top to bottom, as :class:`Line` s, with the far marks among them.
 
     ``mask`` is the binarised ink with specks removed (:attr:`py_pipeline.segment.Segmentation.mask`). A short
     mark near a line belongs to the line above it, or to the line below it when there is none or a far mark
-    lies between. ``line_height`` is the height of the symbols
-    (:attr:`~py_pipeline.segment.Segmentation.symbol_height`); heights are measured against it when it is
-    taller than any band. So a lone ``=`` is one line, not two bars each as tall as the tallest band; and
-    when ``mask`` is only a part of the writing (a fraction's numerator or denominator), a denominator of one
-    ``5`` whose foot is a stroke of its own, a third of the line's height under the rest, is one line too.
+    lies between. ``line_height`` is the height of the writing around, when ``mask`` is only a part of it (a
+    fraction's numerator or denominator): heights are measured against it when it is taller than any band,
+    so a denominator of one ``5`` whose foot is a stroke of its own, a third of its height under the rest, is
+    one line, not two. A band no taller than ``mark_height`` (:data:`MARK_PENS` stroke widths, say) is a bar
+    or a dot, never a line of its own: a lone ``=`` is one line, not two bars each as tall as the tallest
+    band.
     """
     mask = np.asarray(mask, dtype=bool)
     bands = true_runs(mask.any(axis=1))  # [start, stop) of each run of inked rows
@@ -70,8 +75,8 @@ def text_lines(mask, line_height=0):
         return []
     tallest = max(max(stop - start for start, stop in bands), line_height)
     tall = [band for k, band in enumerate(bands) if band[1] - band[0] >= LINE_FRACTION * tallest
-            and not (k and _piece_under(bands[k - 1], band, mask, tallest))]
-    if not tall:  # only marks, shorter than the writing around (a lone ``=``): one line of them
+            and band[1] - band[0] > mark_height and not (k and _piece_under(bands[k - 1], band, mask, tallest))]
+    if not tall:  # only marks (a lone ``=``), or shorter than the writing around: one line of them
         cols = np.flatnonzero(mask.any(axis=0))
         return [Line([int(cols[0]), bands[0][0], int(cols[-1]) + 1, bands[-1][1]], False)]
     groups = []  # [top, bottom, stray] of each line or far mark, with the marks that belong to it

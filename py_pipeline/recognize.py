@@ -33,7 +33,7 @@ from py_pipeline.exponents import raised_symbols
 from py_pipeline.fraction_bars import find_fractions, find_underlines, read_layout
 from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, runs_of_one_role, tokenize
 from py_pipeline.image_input import to_ink
-from py_pipeline.lines import text_lines
+from py_pipeline.lines import MARK_PENS, text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.segment import TANGLE_JUNCTIONS, count_junctions, cut_paths, segment, split_candidates
 from py_pipeline.straighten import straighten
@@ -317,7 +317,7 @@ class _Drawing:
         layout = _fraction_layout(ink, seg)
         # Lines are counted as drawn (levelling can merge two), unless a fraction's numerator has to be told
         # from a line of its own: then on the fraction's layout, after levelling.
-        drawn_lines = None if layout else text_lines(seg.mask, line_height=seg.symbol_height)
+        drawn_lines = None if layout else text_lines(seg.mask, mark_height=MARK_PENS * seg.stroke_width)
         self.straight = straighten(ink, _line_boxes(seg, layout))
         if self.straight.tilt_deg:
             ink = self.straight.ink  # cut the level line, not the tilted one
@@ -325,11 +325,12 @@ class _Drawing:
             layout = _fraction_layout(ink, seg)  # a bar tilted with the line is found once it is level
         if layout:
             self.segmentation, self.roles = layout.segmentation, layout.roles
-            lines = text_lines(layout.line_mask, line_height=seg.symbol_height)
+            lines = text_lines(layout.line_mask, mark_height=MARK_PENS * seg.stroke_width)
             part_lines = [(role, text_lines(part.mask, line_height=seg.symbol_height))
                           for role, part in layout.parts]
         else:
-            lines = drawn_lines if drawn_lines is not None else text_lines(seg.mask, line_height=seg.symbol_height)
+            lines = drawn_lines if drawn_lines is not None else text_lines(
+                seg.mask, mark_height=MARK_PENS * seg.stroke_width)
         lines_levelled = lines is not drawn_lines  # counted on the levelled ink, not as drawn
         self._lap("segment", start)
 

@@ -5,7 +5,7 @@ import pytest
 
 from drawing import draw
 from py_pipeline.errors import ExpressionError
-from py_pipeline.lines import text_lines
+from py_pipeline.lines import MARK_PENS, text_lines
 from py_pipeline.recognize import recognize
 
 
@@ -150,6 +150,22 @@ def test_a_lone_sign_of_bars_and_dots_is_one_line(symbol, line_height):
     result = recognize(_grey(ink), _NeverCalled())
     assert isinstance(result.error, ExpressionError) and "lines" not in result.error.message
     assert result.expression in ("=", "/")
+
+
+def test_wide_strokes_one_under_the_other_are_two_lines_whatever_their_width():
+    """Only bands as thin as a bar are marks: two wavy strokes four pens tall and ten times as wide, one under
+    the other, are two lines. (Measured against the width of its widest stroke, as the segmenter's symbol
+    height is when every stroke is wider than tall, a scribble like this was one line, read as ``27``.)"""
+    from training.pen import blank, draw_polyline
+
+    pen = 6
+    ink = blank(200, 300)
+    for top in (20, 120):
+        xs = np.linspace(20, 280, 27)
+        draw_polyline(ink, [(x, top + (24 if k % 2 else 0)) for k, x in enumerate(xs)], pen)
+    mask = ink > 0.5
+    assert len(text_lines(mask, mark_height=MARK_PENS * pen)) == 2
+    assert len(text_lines(mask, line_height=260)) == 1   # what measuring against the width did
 
 
 def test_one_line_and_nothing():
