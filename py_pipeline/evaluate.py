@@ -170,7 +170,10 @@ def _exact(node, log):
                 log.record(f"{_MINUS}({_short(operands[0])}) = {_short(result)}")
             return result
         if isinstance(current, Percent):
-            return _bounded(operands[0] / 100, current.symbol)
+            result = _bounded(operands[0] / 100, current.symbol)
+            if log is not None and not isinstance(current.operand, Number):  # (2+3)%: the last step says 5%
+                log.record(f"{_operand(operands[0], first=True)}% = {_short(result)}")
+            return result
         if isinstance(current, Binary):
             return _apply(current, operands[0], operands[1], log)
         raise EvaluationError("'=' may appear only once, between the two sides of an equation", current.symbol)

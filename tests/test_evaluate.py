@@ -300,6 +300,8 @@ class Written:
     value: Fraction | None
     failing_division: int | None
     kind: str  # "num" | "neg" | "group" (self-contained in parentheses) | "impl" (unwrapped implicit product)
+    #            | "pct" (ending in %)
+    percent: bool = False  # a percentage, maybe in parentheses: added or taken away, it is a share
 
     @property
     def size(self):
@@ -311,7 +313,14 @@ def _shift(offset, position):
 
 
 def wrap(inner):
-    return Written(("(",) + inner.tokens + (")",), inner.value, _shift(1, inner.failing_division), "group")
+    return Written(("(",) + inner.tokens + (")",), inner.value, _shift(1, inner.failing_division), "group",
+                   inner.percent)
+
+
+def percentage(inner):
+    operand = inner if inner.kind in ("num", "group", "pct") else wrap(inner)
+    value = None if operand.value is None else operand.value / 100
+    return Written(operand.tokens + ("%",), value, operand.failing_division, "pct", percent=True)
 
 
 def _operand(written):
@@ -336,7 +345,10 @@ def combine(op, left, right):
     else:
         failing = None
     value = None
-    if failing is None:
+    if failing is None and op in "+-" and right.percent:  # a calculator's 200+10%: 10% of 200
+        share = left.value * right.value
+        value = left.value + share if op == "+" else left.value - share
+    elif failing is None:
         value = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
                  "/": lambda a, b: a / b}[op](left.value, right.value)
     return Written(("(",) + left.tokens + (op,) + right.tokens + (")",), value, failing, "group")
@@ -369,6 +381,7 @@ expressions = st.recursive(
         st.builds(combine, st.sampled_from("+-*/"), children, children),
         st.builds(multiply_implicitly, children, children, st.booleans()),
         st.builds(wrap, children),
+        st.builds(percentage, children),
     ),
     max_leaves=12,
 )

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from py_pipeline.errors import ExpressionError
 from py_pipeline.expression import (
-    MAX_NESTING, MAX_SYMBOLS, Binary, Equation, Number, Symbol, Unary, expression_text, fold, parse, parse_text,
+    MAX_NESTING, MAX_SYMBOLS, Binary, Equation, Number, Percent, Symbol, Unary, expression_text, fold, parse,
+    parse_text,
     symbols_from_text, tokenize,
 )
 
@@ -332,7 +333,8 @@ def test_fold_walks_trees_deeper_than_any_recursion_limit():
 
 
 # --- generated trees ------------------------------------------------------------------------------------
-# A generated tree is a tuple: ("num", literal) | ("neg", t) | ("bin", op, l, r) | ("impl", l, r).
+# A generated tree is a tuple: ("num", literal) | ("neg", t) | ("bin", op, l, r) | ("impl", l, r)
+# | ("pow", l, r) | ("pct", t).
 
 _digits = st.text(alphabet="0123456789", min_size=1, max_size=4)
 _literals = st.one_of(
@@ -348,6 +350,7 @@ trees = st.recursive(
         st.tuples(st.just("bin"), st.sampled_from("+-*/"), children, children),
         st.tuples(st.just("impl"), children, children),
         st.tuples(st.just("pow"), children, children),
+        children.map(lambda t: ("pct", t)),
     ),
     max_leaves=10,
 )
@@ -363,6 +366,8 @@ def expected_dict(tree):
         return _bin(tree[1], expected_dict(tree[2]), expected_dict(tree[3]))
     if tree[0] == "pow":
         return _bin("^", expected_dict(tree[1]), expected_dict(tree[2]))
+    if tree[0] == "pct":
+        return {"op": "%", "operand": expected_dict(tree[1])}
     return _bin("*", expected_dict(tree[1]), expected_dict(tree[2]), implicit=True)
 
 
@@ -381,6 +386,9 @@ def render_tokens(tree, rnd):
         # exponent with a sign does not (2^-1).
         base_tokens = render_tokens(tree[1], rnd) if tree[1][0] == "num" else _wrapped(tree[1], rnd)
         tokens = ["("] + base_tokens + ["^"] + _operand(tree[2], rnd) + [")"]
+    elif kind == "pct":
+        # Tighter than anything: only a number or a bracket takes it (-5% is -(5%), 2^3% is 2^(3%)).
+        tokens = (render_tokens(tree[1], rnd) if tree[1][0] == "num" else _wrapped(tree[1], rnd)) + ["%"]
     else:
         left, right = tree[1], tree[2]
         if right[0] == "num" and rnd.random() < 0.4:
@@ -425,6 +433,8 @@ def test_parser_rebuilds_the_generated_tree(tree, rnd):
             assert "".join(compact[i] for i in current.symbols) == current.literal
         elif isinstance(current, Unary):
             assert compact[current.symbol] == "-"
+        elif isinstance(current, Percent):
+            assert compact[current.symbol] == "%"
         elif not current.implicit:
             assert compact[current.symbol] == current.op
 
@@ -446,9 +456,11 @@ def test_text_round_trips_with_minimal_parentheses(tree, rnd):
     # "(1+2)3".
     for opening, closing in _paren_pairs(rendered):
         inner = rendered[opening + 1:closing]
-        # (With powers, a power after a factor too: "(2)(3^2)" could be "(2)3^2", "0((-1)^2)" "0(-1)^2".)
-        after_factor = opening > 0 and rendered[opening - 1] in ")0123456789."
-        if after_factor and (_is_power(inner) or (rendered[opening - 1] == ")" and set(inner) <= set("0123456789."))):
+        # (With powers, a power after a factor too: "(2)(3^2)" could be "(2)3^2", "0((-1)^2)" "0(-1)^2"; and a
+        # percentage, which binds tighter still: "2(3%)" could be "2(3)%".)
+        after_factor = opening > 0 and rendered[opening - 1] in ")0123456789.%"
+        if after_factor and (_is_power(inner) or inner.endswith("%")
+                             or (rendered[opening - 1] == ")" and set(inner) <= set("0123456789."))):
             continue
         shorter = rendered[:opening] + inner + rendered[closing + 1:]
         try:
