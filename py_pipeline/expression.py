@@ -498,9 +498,11 @@ class _Parser:
             elif token.kind == "lparen" or (token.kind == "number" and self.previous().kind == "rparen"):
                 product = Binary("*", product, self.operand(), None, implicit=True)
             elif token.kind == "number":
+                before = self.previous()
+                between = f"after '%' and before {token.text}" if before.kind == "percent" else \
+                    f"between {before.text} and {token.text}"
                 raise ExpressionError(
-                    f"missing operator between {self.previous().text} and {token.text}: "
-                    "write +, -, × or ÷ between them", token.symbols[0])
+                    f"missing operator {between}: write +, -, × or ÷ between them", token.symbols[0])
             elif token.kind == "op" and token.text != POWER:  # + or -: the term is complete
                 self.advance()
                 total = product if total is None else _joined(total, total_operator, product)

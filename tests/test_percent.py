@@ -45,6 +45,7 @@ def test_the_steps_say_what_a_share_is_of():
 @pytest.mark.parametrize("text, words", [
     ("%5", "cannot start with '%'"),
     ("5+%", "'%' cannot follow '+'"),
+    ("50%2", "missing operator after '%' and before 2"),
 ])
 def test_a_percent_sign_without_its_number_is_an_error_at_it(text, words):
     with pytest.raises(ExpressionError) as caught:
