@@ -35,7 +35,8 @@ from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, 
 from py_pipeline.image_input import to_ink
 from py_pipeline.lines import MARK_PENS, text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
-from py_pipeline.segment import TANGLE_JUNCTIONS, count_junctions, cut_paths, segment, split_candidates
+from py_pipeline.segment import (TANGLE_JUNCTIONS, count_junctions, cut_paths, has_percent_rings, segment,
+                                 split_candidates)
 from py_pipeline.straighten import straighten
 from py_pipeline.symbols import CLASSES, DIGITS
 
@@ -298,6 +299,7 @@ class _Drawing:
         self.path_crops = np.zeros((0, SIZE, SIZE), dtype=np.float32)
         self.path_splits = {}
         self.tangles = set()  # indices of symbols whose strokes cross and branch like a scribble's
+        self.percents = set()  # positions of the glyphs read as % (see propose_splits)
 
         start = time.perf_counter()
         self.ink_image = to_ink(image)
@@ -381,6 +383,10 @@ class _Drawing:
 
         Candidates are the junctions :func:`~py_pipeline.segment.split_candidates` finds in a wide glyph,
         plus evenly spaced columns when the classifier could not read the glyph as one symbol.
+
+        A glyph it could not read that has the rings of a ``%`` (:func:`~py_pipeline.segment.has_percent_rings`)
+        is one, and is not cut: trained to be unsure of what is no digit or operator, the classifier reads an
+        ``8`` leaning back, which may have such rings too, as an 8. Only these unsure glyphs are looked at.
         """
         start = time.perf_counter()
         segmentation = self.segmentation
@@ -388,8 +394,11 @@ class _Drawing:
         for position, index in enumerate(self.glyphs):
             seg = segmentation.segments[index]
             whole_confidence = float(self.glyph_probabilities[position].max())
-            if whole_confidence >= ONE_SYMBOL_SURE or self._is_percent(position, seg):
-                continue  # read as one symbol with confidence (or a %): never cut
+            if whole_confidence >= ONE_SYMBOL_SURE:
+                continue  # read as one symbol with confidence: never cut
+            if whole_confidence < NOT_ONE_SYMBOL and has_percent_rings(seg.ink > 0.5, segmentation.stroke_width):
+                self.percents.add(position)
+                continue
             junctions = split_candidates(seg, segmentation.stroke_width, segmentation.symbol_height)
             cuts = junctions
             if whole_confidence < NOT_ONE_SYMBOL:
@@ -523,7 +532,7 @@ class _Drawing:
                     gap_before)
                 continue
             position = glyph_position[index]
-            if self._is_percent(position, seg):
+            if position in self.percents:
                 row = self.glyph_probabilities[position]
                 ranked = np.argsort(-row, kind="stable")[:top_k - 1]
                 add("%", 1.0, seg.box, "geometry", [(CLASSES[c], float(row[c])) for c in ranked],
@@ -540,12 +549,6 @@ class _Drawing:
                 alternatives = [(CLASSES[c], float(row[c])) for c in ranked[1:]]
                 add(CLASSES[ranked[0]], row[ranked[0]], box, "cnn", alternatives, crop, gap_before and k == 0)
         return _with_exponents(symbols, self.line_boxes), crops
-
-    def _is_percent(self, position, seg):
-        """Whether a glyph is a ``%``: it has the rings of one (:func:`~py_pipeline.segment.has_percent_rings`)
-        and the classifier, trained to be unsure of what is no digit or operator, cannot read it as one
-        symbol (:data:`NOT_ONE_SYMBOL`). An ``8`` leaning back has the rings too, and is read as an 8."""
-        return seg.rings and float(self.glyph_probabilities[position].max()) < NOT_ONE_SYMBOL
 
     def _glyph_parts(self, position, seg):
         """``(crop, working box, probabilities)`` of the glyph, or of its parts when a cut is accepted."""

@@ -38,7 +38,7 @@ This is not the binarisation threshold (that is Otsu's, relative to the drawing)
 splitting pure noise into "ink" and "paper"."""
 
 PERCENT_RING = 0.3
-"""Tallest hole of a ring of ``%``, as a share of the glyph's height (see :func:`is_percent_sign`)."""
+"""Tallest hole of a ring of ``%``, as a share of the glyph's height (see :func:`has_percent_rings`)."""
 
 PERCENT_GAP = 0.2
 """Least distance down from the upper ring's hole to the lower's, in glyph heights: the middle of the slash
@@ -147,9 +147,6 @@ class Segment:
         (negative when they overlap); ``None`` for the first segment.
     n_components : int
         Connected components grouped into this segment.
-    rings : bool
-        A glyph with the two rings of a ``%`` (:func:`has_percent_rings`); the classifier, which knows no
-        ``%``, has the last word (:mod:`py_pipeline.recognize`).
     """
 
     box: tuple
@@ -159,7 +156,6 @@ class Segment:
     confidence: float
     gap_before: float | None
     n_components: int
-    rings: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,7 +228,7 @@ def segment(ink):
     _classify_shapes(parts, labels, stroke_width, symbol_height)
     band = _line_band(parts)
     groups = _group(parts, labels, stroke_width, symbol_height, band)
-    segments = _segments(groups, parts, labels, region_ink, band, stroke_width, offset=(left, top))
+    segments = _segments(groups, parts, labels, region_ink, band, offset=(left, top))
     return Segmentation(segments=segments, mask=mask, stroke_width=stroke_width, symbol_height=symbol_height,
                         component_count=count,
                         component_boxes=tuple((p.x0 + left, p.y0 + top, p.x1 + left, p.y1 + top) for p in parts))
@@ -786,12 +782,13 @@ def has_percent_rings(mask, stroke_width):
     written into each other, a ``96``, have theirs side by side too, but each loop is half a digit tall: a
     ring's hole is at most :data:`PERCENT_RING` of the glyph's height. An ``8`` leaning back can still pass:
     the classifier, sure of it, says it is a digit. Rings drawn so small that the pen fills them have no
-    hole, and the glyph is classified as before.
+    hole, and the glyph is classified as before. :mod:`py_pipeline.recognize` asks only about the glyphs
+    the classifier cannot read.
     """
     height, width = mask.shape
     if width > PERCENT_WIDTH * height:
         return False
-    paper, count = ndi.label(~mask)  # 4-connected: a ring closed only diagonally is no ring
+    paper, _ = ndi.label(~mask)  # 4-connected: a ring closed only diagonally is no ring
     edge = np.unique(np.concatenate((paper[0], paper[-1], paper[:, 0], paper[:, -1])))
     holes = []
     for index, found in enumerate(ndi.find_objects(paper), start=1):
@@ -809,7 +806,7 @@ def has_percent_rings(mask, stroke_width):
     return small and apart and upper[0].stop <= height / 2 <= lower[0].start and gap >= PERCENT_GAP * height
 
 
-def _segments(groups, parts, labels, ink, band, stroke_width, offset):
+def _segments(groups, parts, labels, ink, band, offset):
     """Segments for the groups, in reading order (by the horizontal centre of each group's box).
 
     ``labels`` and ``ink`` cover a window of the image whose top-left corner is at ``offset`` (x, y); the
@@ -837,7 +834,6 @@ def _segments(groups, parts, labels, ink, band, stroke_width, offset):
             origin=(origin[0] + dx, origin[1] + dy), kind=kind, confidence=confidence,
             gap_before=None if previous_right is None else float(box[0] - previous_right),
             n_components=len(members),
-            rings=kind == "glyph" and has_percent_rings(crop > 0.5, stroke_width),
         ))
         previous_right = box[2] if previous_right is None else max(previous_right, box[2])
     return segments
