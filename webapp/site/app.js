@@ -59,6 +59,7 @@ const state = {
   alternativesAnchor: null,   // the symbol button the alternatives were opened from
   copyText: '',
   copyTimer: 0,
+  calculation: null,  // {expression, answer} as shown, when the result has a value
   history: [],        // history.js entries, newest first
 };
 
@@ -130,10 +131,9 @@ function updateToolbar() {
 /** The drawing's calculation goes into the history as it leaves the surface, if it has an answer that is
  * the drawing's own (not one for strokes since changed, still being read). */
 function rememberCalculation() {
-  const answer = ui.value.textContent;
-  if (state.photo || ink.isEmpty || !state.result || !answer || ui.resultCard.classList.contains('stale')) return;
-  const expression = displayText(state.result.evaluation.expression) || ui.expression.textContent;
-  const history = withEntry(state.history, {expression, answer, strokes: ink.strokes});
+  const {calculation} = state;
+  if (state.photo || ink.isEmpty || !calculation || ui.resultCard.classList.contains('stale')) return;
+  const history = withEntry(state.history, {...calculation, strokes: ink.strokes});
   if (history === state.history) return;
   state.history = history;
   saveHistory(history);
@@ -441,6 +441,7 @@ function renderValue(result) {
   ui.value.className = 'value';
   ui.error.hidden = true;
   state.copyText = '';
+  state.calculation = null;
   ui.copy.hidden = true;
   if (!result) {
     ui.announce.textContent = '';
@@ -464,6 +465,7 @@ function renderValue(result) {
     span.textContent = text;
     ui.value.append(span);
   }
+  state.calculation = {expression, answer: ui.value.textContent};
   state.copyText = `${expression} ${ui.value.textContent}`.trim();
   ui.copy.hidden = false;
   ui.announce.textContent = state.copyText;
