@@ -73,10 +73,6 @@ def test_digits_with_loops_have_no_percent_rings(names, line_height, pen_width):
     assert not has_percent_rings(np.zeros((30, 20), dtype=bool), 3.0)
 
 
-def _grey(ink):
-    return np.round(255 * (1 - np.clip(ink, 0, 1))).astype(np.uint8)
-
-
 @pytest.fixture(scope="module")
 def classify():
     return load_classifier(None)
@@ -90,7 +86,7 @@ def classify():
 ])
 def test_a_drawn_percent_sign_is_read_and_calculated(classify, names, expression, value, line_height, pen_width):
     # Before: 50% was read 5096, 200+10% read 200+1096 = 1296, each with every symbol at 1.0.
-    result = recognize(_grey(draw(names, line_height=line_height, pen_width=pen_width).ink), classify)
+    result = recognize(draw(names, line_height=line_height, pen_width=pen_width).grey(), classify)
     assert (result.expression, result.to_dict()["value"]) == (expression, value)
     percent = result.symbols[-1]
     assert percent.char == "%" and percent.source == "geometry"
@@ -109,5 +105,5 @@ class _SureOfEverything:
 def test_rings_the_classifier_reads_as_one_symbol_are_that_symbol():
     # An 8 leaning back can have the rings of a %; the classifier, trained to be unsure of what is no
     # digit or operator, has the last word.
-    result = recognize(_grey(draw(["5", "%"], line_height=60).ink), _SureOfEverything())
+    result = recognize(draw(["5", "%"], line_height=60).grey(), _SureOfEverything())
     assert result.expression == "88"
