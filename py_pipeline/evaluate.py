@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from py_pipeline.errors import EvaluationError
-from py_pipeline.expression import POWER, Binary, Equation, Number, Percent, Unary, fold, leftmost_symbol
+from py_pipeline.expression import POWER, Binary, Equation, Number, Percent, Root, Unary, fold, leftmost_symbol
 
 MAX_DIGITS = 4000
 """Most decimal digits a number (numerator plus denominator) may have. Below CPython's 4300-digit limit on
@@ -174,6 +174,11 @@ def _exact(node, log):
             if log is not None and not isinstance(current.operand, Number):  # (2+3)%: the last step says 5%
                 log.record(f"{_operand(operands[0], first=True)}% = {_short(result)}")
             return result
+        if isinstance(current, Root):
+            result = _square_root(current, operands[0])
+            if log is not None:
+                log.record(f"√{_operand(operands[0], first=False)} = {_short(result)}")
+            return result
         if isinstance(current, Binary):
             return _apply(current, operands[0], operands[1], log)
         raise EvaluationError("'=' may appear only once, between the two sides of an equation", current.symbol)
@@ -246,6 +251,23 @@ def _power(node, base, exponent):
             f"the numbers get too large to calculate exactly: {_short(base)} to the power {_short(exponent)} "
             f"has more than {MAX_DIGITS} digits", node.symbol)
     return base ** exponent.numerator
+
+
+def _square_root(node, number):
+    """The exact square root of ``number``, which must be the square of a fraction (``√(9/4)`` is 3/2).
+
+    Like a fractional power, any other root has no exact value (``√2``), so it is an error rather than a
+    float; so is the root of a negative number, which has no real value at all.
+    """
+    if number < 0:
+        raise EvaluationError(f"the square root of a negative number, {_short(number)}, has no real value",
+                              node.symbol)
+    numerator, denominator = math.isqrt(number.numerator), math.isqrt(number.denominator)
+    if numerator * numerator != number.numerator or denominator * denominator != number.denominator:
+        raise EvaluationError(
+            f"√{_operand(number, first=False)} has no exact value: Inkcalc calculates exactly, and "
+            f"{_short(number)} is not the square of a whole number or a fraction", node.symbol)
+    return Fraction(numerator, denominator)
 
 
 def _bounded(number, symbol_index):

@@ -9,7 +9,9 @@ Standard library only, so it loads in a bare Pyodide. Three steps, each usable o
   multiplies (``2(3+4)``, ``(1+2)(3+4)``, ``(2)3``). Implicit multiplication has the same precedence as
   ``*``, so ``8/2(4)`` is ``(8/2)*4``. A power (``^``, or digits written raised: see :class:`Symbol`) binds
   tightest and to the right, as on paper: ``-2^2`` is ``-(2^2)``, ``2^3^2`` is ``2^(3^2)``, and its exponent
-  may have a sign (``2^-1``). A trailing ``=`` asks for the value; ``a=b`` is an equation to check.
+  may have a sign (``2^-1``). A square root (``sqrt``, drawn as ``√`` with its bar over what it takes the
+  root of) applies to the atom after it, and multiplies what comes before it: ``2sqrt(9)`` is ``2*sqrt(9)``.
+  A trailing ``=`` asks for the value; ``a=b`` is an equation to check.
 * :func:`parse_text` does both for a plain string, for tests, the CLI and the web app.
 
 Every problem is an :class:`~py_pipeline.errors.ExpressionError` whose ``symbol_index`` is the ``index`` of
@@ -34,13 +36,19 @@ MAX_NESTING = 100
 frames, so the deepest allowed input needs about 200: well inside the recursion limit Pyodide sets."""
 
 _KIND_OF_CHAR = {"+": "op", "-": "op", "*": "op", "/": "op", "^": "op", "(": "lparen", ")": "rparen",
-                 "=": "equals", "%": "percent"}
+                 "=": "equals", "%": "percent", "sqrt": "root"}
 
 _NUMERIC = DIGITS | {"."}
 """What a number is written with, in expression text."""
 
 POWER = "^"
 """The power operator in expression text; a drawing writes it by raising the exponent (:class:`Symbol`)."""
+
+ROLES = ("", "numerator", "fraction", "denominator", "radical", "radicand")
+"""Every :attr:`Symbol.role`: on the line, in a stacked fraction, in a square root."""
+
+ROOT = "sqrt"
+"""The square root in expression text (which stays ASCII); a drawing writes it ``√`` (:class:`Symbol`)."""
 
 # Binding strength, used to render a tree back to text with only the parentheses it needs.
 _EQUATION, _SUM, _PRODUCT, _SIGN, _POWER, _ATOM = range(6)
@@ -59,6 +67,8 @@ class Symbol:
     ``role`` places a symbol in a stacked fraction: ``"numerator"``, ``"fraction"`` (the bar, whose ``char``
     is ``/``) or ``"denominator"``; empty on the line. Nobody draws the brackets a fraction implies, so the
     numerator and the denominator read as if bracketed, and the whole fraction too: ``((1+2)/3)``.
+    ``role`` is ``"radical"`` for a drawn ``√`` and ``"radicand"`` for what is written under its bar, which
+    reads as if bracketed: ``sqrt(1+3)``.
     """
 
     char: str
@@ -72,7 +82,7 @@ class Symbol:
 class Token:
     """A number, an operator, a parenthesis or ``=``; ``symbols`` are the indices of the symbols it is made of."""
 
-    kind: str  # "number" | "op" | "lparen" | "rparen" | "equals"
+    kind: str  # "number" | "op" | "lparen" | "rparen" | "equals" | "percent" | "root"
     text: str
     symbols: tuple
     written: str = ""
@@ -94,7 +104,7 @@ class _Node:
         """ASCII expression text with only the parentheses needed to parse back to this same tree.
 
         The one extra: an implicit multiplication keeps its right operand in parentheses (``2(3)``),
-        because that is what makes it implicit.
+        because that is what makes it implicit, unless it is a square root (``2sqrt(9)``).
         """
         return fold(self, _render)[0]
 
@@ -130,6 +140,17 @@ class Percent(_Node):
     Worth ``operand``/100, except as what is added or taken away: ``200+10%`` is 200 plus 10% of 200, 220,
     as every calculator and every shop reads it (:func:`py_pipeline.evaluate.evaluate`).
     """
+
+    operand: _Node
+    symbol: int
+
+    def children(self):
+        return (self.operand,)
+
+
+@dataclass(frozen=True)
+class Root(_Node):
+    """The square root of ``operand``; ``symbol`` is the index of the ``√``."""
 
     operand: _Node
     symbol: int
@@ -194,7 +215,7 @@ def leftmost_symbol(node):
     while True:
         if isinstance(node, Number):
             return node.symbols[0]
-        if isinstance(node, Unary):
+        if isinstance(node, (Unary, Root)):
             return node.symbol
         node = node.operand if isinstance(node, Percent) else node.left
 
@@ -206,6 +227,8 @@ def _node_dict(node, children):
         return {"op": "neg", "operand": children[0]}
     if isinstance(node, Percent):
         return {"op": "%", "operand": children[0]}
+    if isinstance(node, Root):
+        return {"op": "sqrt", "operand": children[0]}
     if isinstance(node, Binary):
         return {"op": node.op, "left": children[0], "right": children[1], "implicit": node.implicit}
     return {"op": "=", "left": children[0], "right": children[1]}
@@ -225,11 +248,15 @@ def _render(node, children):
     if isinstance(node, Percent):
         (operand,) = children
         return wrapped(operand, operand[1] < _ATOM) + "%", _ATOM
+    if isinstance(node, Root):
+        (operand,) = children
+        return f"{ROOT}({operand[0]})", _ATOM  # always bracketed: what the bar covers, written out
     left, right = children
     if isinstance(node, Equation):
         return f"{left[0]}={right[0]}", _EQUATION
-    if node.implicit:
-        return wrapped(left, left[1] < _PRODUCT) + f"({right[0]})", _PRODUCT
+    if node.implicit:  # a root needs no brackets to be implicit: 2sqrt(9)
+        right_text = right[0] if isinstance(node.right, Root) else f"({right[0]})"
+        return wrapped(left, left[1] < _PRODUCT) + right_text, _PRODUCT
     if node.op == POWER:
         # Right-associative, and tighter than a sign: (-2)^2 and (2^3)^2 need them, 2^-1 and 2^3^2 do not.
         return wrapped(left, left[1] <= _POWER) + POWER + wrapped(right, right[1] < _SIGN), _POWER
@@ -242,13 +269,19 @@ def symbols_from_text(text):
     """Symbols of a plain string: whitespace marks a gap before the next character, indices skip whitespace.
 
     A power is written ``^`` here (``2^3``); it is a symbol of its own, unlike a raised exponent in a drawing.
+    A square root is ``sqrt`` or ``√``, one symbol either way.
     """
     symbols = []
     gap = False
-    for char in text:
+    position = 0
+    while position < len(text):
+        char = text[position]
+        position += 1
         if char.isspace():
             gap = True
             continue
+        if char + text[position:position + len(ROOT) - 1] == ROOT:
+            char, position = "√", position + len(ROOT) - 1
         symbols.append(Symbol(char, len(symbols), gap))
         gap = False
     return symbols
@@ -256,7 +289,8 @@ def symbols_from_text(text):
 
 def expression_text(symbols):
     """ASCII text of symbols in reading order, with what their layout implies written out: ``^`` in front of
-    each run of raised ones (``2^3+1``) and a stacked fraction's brackets (``2+((1+2)/3)``).
+    each run of raised ones (``2^3+1``), a stacked fraction's brackets (``2+((1+2)/3)``) and those around what
+    a ``√`` covers (``sqrt(1+3)``).
 
     The text parses back (:func:`parse_text`) to the same tree as the symbols themselves.
     """
@@ -282,7 +316,7 @@ def _laid_out(symbols):
 
     A stacked fraction is bracketed as a whole, and so are its numerator and its denominator unless they are
     a plain number: ``2+(3/4)``, ``((1+2)/3)``. A whole number written right before a proper fraction is a
-    mixed number, as it is on paper: ``2¾`` reads ``(2+(3/4))``.
+    mixed number, as it is on paper: ``2¾`` reads ``(2+(3/4))``. What a ``√`` covers is bracketed, always.
     """
     symbols = list(map(_as_symbol, symbols))
     runs = [[symbols[i] for i in positions] for positions in runs_of_one_role(symbols)]
@@ -290,7 +324,7 @@ def _laid_out(symbols):
     for number, run in enumerate(runs):
         role = run[0].role
         plain = all(to_ascii(s.char) in _NUMERIC and not s.raised for s in run)
-        brackets = role in ("numerator", "denominator") and not plain
+        brackets = (role in ("numerator", "denominator") and not plain) or role == "radicand"
         if role == "numerator":
             yield "(", None, run[0].index
         if brackets:
@@ -397,7 +431,7 @@ def tokenize(symbols):
         else:
             raise ExpressionError(
                 f"{symbol.char!r} is not something Inkcalc can calculate with: "
-                "use digits, + - × ÷ / ( ) . = % and raised exponents", symbol.index)
+                "use digits, + - × ÷ / ( ) . = % √ and raised exponents", symbol.index)
     if number:
         tokens.append(_number_token(number))
     return tokens
@@ -495,7 +529,7 @@ class _Parser:
             if token.kind == "op" and token.text in ("*", "/"):
                 self.advance()
                 product = Binary(token.text, product, self.operand(), token.symbols[0])
-            elif token.kind == "lparen" or (token.kind == "number" and self.previous().kind == "rparen"):
+            elif token.kind in ("lparen", "root") or (token.kind == "number" and self.previous().kind == "rparen"):
                 product = Binary("*", product, self.operand(), None, implicit=True)
             elif token.kind == "number":
                 before = self.previous()
@@ -539,8 +573,8 @@ class _Parser:
         return signs
 
     def atom(self, signs):
-        """A number or a parenthesised expression, each maybe followed by ``%``; ``signs`` in front of it count
-        towards the nesting."""
+        """A number, a parenthesised expression or a square root, each maybe followed by ``%``; ``signs`` in
+        front of it count towards the nesting."""
         node = self.bare_atom(signs)
         while (token := self.peek()) is not None and token.kind == "percent":
             self.advance()
@@ -552,6 +586,14 @@ class _Parser:
         if token is not None and token.kind == "number":
             self.advance()
             return Number(token.text, _literal_value(token.text), token.symbols)
+        if token is not None and token.kind == "root":  # sqrt(9), sqrt9; a % after it is of the root
+            radical = self.advance()
+            self.nesting += signs + 1
+            if self.nesting > MAX_NESTING:
+                raise _too_deep(radical)
+            node = Root(self.bare_atom(0), radical.symbols[0])
+            self.nesting -= signs + 1
+            return node
         if token is not None and token.kind == "lparen":
             opening = self.advance()
             self.nesting += signs + 1

@@ -323,6 +323,13 @@ def percentage(inner):
     return Written(operand.tokens + ("%",), value, operand.failing_division, "pct", percent=True)
 
 
+def square_root(inner):
+    """The root of ``inner`` times itself, which the evaluator must find exactly (``√((3)*(3))`` is 3)."""
+    square = combine("*", inner, inner)
+    value = None if square.value is None else abs(inner.value)
+    return Written(("√",) + square.tokens, value, _shift(1, square.failing_division), "group")
+
+
 def _operand(written):
     return wrap(written) if written.kind == "impl" else written
 
@@ -382,6 +389,7 @@ expressions = st.recursive(
         st.builds(multiply_implicitly, children, children, st.booleans()),
         st.builds(wrap, children),
         st.builds(percentage, children),
+        st.builds(square_root, children),
     ),
     max_leaves=12,
 )

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from py_pipeline.errors import ExpressionError
 from py_pipeline.expression import (
-    MAX_NESTING, MAX_SYMBOLS, Binary, Equation, Number, Percent, Symbol, Unary, expression_text, fold, parse,
+    MAX_NESTING, MAX_SYMBOLS, Binary, Equation, Number, Percent, Root, Symbol, Unary, expression_text, fold, parse,
     parse_text,
     symbols_from_text, tokenize,
 )
@@ -334,7 +334,7 @@ def test_fold_walks_trees_deeper_than_any_recursion_limit():
 
 # --- generated trees ------------------------------------------------------------------------------------
 # A generated tree is a tuple: ("num", literal) | ("neg", t) | ("bin", op, l, r) | ("impl", l, r)
-# | ("pow", l, r) | ("pct", t).
+# | ("pow", l, r) | ("pct", t) | ("root", t).
 
 _digits = st.text(alphabet="0123456789", min_size=1, max_size=4)
 _literals = st.one_of(
@@ -351,6 +351,7 @@ trees = st.recursive(
         st.tuples(st.just("impl"), children, children),
         st.tuples(st.just("pow"), children, children),
         children.map(lambda t: ("pct", t)),
+        children.map(lambda t: ("root", t)),
     ),
     max_leaves=10,
 )
@@ -368,6 +369,8 @@ def expected_dict(tree):
         return _bin("^", expected_dict(tree[1]), expected_dict(tree[2]))
     if tree[0] == "pct":
         return {"op": "%", "operand": expected_dict(tree[1])}
+    if tree[0] == "root":
+        return {"op": "sqrt", "operand": expected_dict(tree[1])}
     return _bin("*", expected_dict(tree[1]), expected_dict(tree[2]), implicit=True)
 
 
@@ -389,6 +392,11 @@ def render_tokens(tree, rnd):
     elif kind == "pct":
         # Tighter than anything: only a number or a bracket takes it (-5% is -(5%), 2^3% is 2^(3%)).
         tokens = (render_tokens(tree[1], rnd) if tree[1][0] == "num" else _wrapped(tree[1], rnd)) + ["%"]
+    elif kind == "root":
+        # Of the atom after it, so of a number, or of a bracket (sqrt9%: the % is of the root).
+        radical = rnd.choice(["sqrt", "√"])
+        tokens = [radical] + (render_tokens(tree[1], rnd) if tree[1][0] == "num" and rnd.random() < 0.5
+                              else _wrapped(tree[1], rnd))
     else:
         left, right = tree[1], tree[2]
         if right[0] == "num" and rnd.random() < 0.4:
@@ -423,20 +431,22 @@ def _nodes(node):
 @given(trees, st.randoms(use_true_random=False))
 def test_parser_rebuilds_the_generated_tree(tree, rnd):
     text = render(tree, rnd)
-    compact = text.replace(" ", "")
-    assume(len(compact) <= MAX_SYMBOLS)
+    written = [symbol.char for symbol in symbols_from_text(text)]
+    assume(len(written) <= MAX_SYMBOLS)
     node = parse_text(text)
     assert node.to_dict() == expected_dict(tree)
-    # Every node points at the characters it was written with.
+    # Every node points at the symbols it was written with.
     for current in _nodes(node):
         if isinstance(current, Number):
-            assert "".join(compact[i] for i in current.symbols) == current.literal
+            assert "".join(written[i] for i in current.symbols) == current.literal
         elif isinstance(current, Unary):
-            assert compact[current.symbol] == "-"
+            assert written[current.symbol] == "-"
         elif isinstance(current, Percent):
-            assert compact[current.symbol] == "%"
+            assert written[current.symbol] == "%"
+        elif isinstance(current, Root):
+            assert written[current.symbol] == "√"
         elif not current.implicit:
-            assert compact[current.symbol] == current.op
+            assert written[current.symbol] == current.op
 
 
 @settings(max_examples=250, deadline=None)
@@ -451,9 +461,9 @@ def test_text_round_trips_with_minimal_parentheses(tree, rnd):
         equation = parse_text(rendered + "=" + rendered)
         assert equation.to_dict() == {"op": "=", "left": node.to_dict(), "right": node.to_dict()}
         assert equation.text() == rendered + "=" + rendered
-    # Removing any pair of parentheses must change the meaning or break the text. The one documented
-    # exception: an implicit product's right operand is always parenthesised, so "(1+2)(3)" could be
-    # "(1+2)3".
+    # Removing any pair of parentheses must change the meaning or break the text. The documented
+    # exceptions: an implicit product's right operand is always parenthesised, so "(1+2)(3)" could be
+    # "(1+2)3", and so is a root's operand, so "sqrt(9)" could be "sqrt9".
     for opening, closing in _paren_pairs(rendered):
         inner = rendered[opening + 1:closing]
         # (With powers, a power after a factor too: "(2)(3^2)" could be "(2)3^2", "0((-1)^2)" "0(-1)^2"; and a
@@ -462,6 +472,8 @@ def test_text_round_trips_with_minimal_parentheses(tree, rnd):
         if after_factor and (_is_power(inner) or inner.endswith("%")
                              or (rendered[opening - 1] == ")" and set(inner) <= set("0123456789."))):
             continue
+        if rendered[:opening].endswith("sqrt"):
+            continue  # a root always writes what it covers in brackets, as its bar shows it
         shorter = rendered[:opening] + inner + rendered[closing + 1:]
         try:
             reparsed = parse_text(shorter).to_dict()
