@@ -3,8 +3,8 @@
 The orchestration of the whole pipeline, the same in the browser and in the CLI:
 
     image ─► to_ink ─► segment (the line, and each stacked fraction's numerator and denominator on their
-    own) ─► normalize_batch ─► classify (one batch) ─► split wide glyphs (one more batch) ─► exponents ─►
-    tokens ─► tree ─► exact value and steps
+    own; square roots found by their shape) ─► normalize_batch ─► classify (one batch) ─► split wide glyphs
+    (one more batch) ─► exponents ─► tokens ─► tree ─► exact value and steps
 
 ``classify`` is injected — Keras in CPython, TF.js in the browser — and is called at most twice per
 :func:`recognize_batch`, however many images and symbols there are: per-call overhead, not arithmetic,
@@ -35,6 +35,7 @@ from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, 
 from py_pipeline.image_input import to_ink
 from py_pipeline.lines import MARK_PENS, text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
+from py_pipeline.radicals import find_radicals, with_radicals
 from py_pipeline.segment import (TANGLE_JUNCTIONS, count_junctions, cut_paths, has_percent_rings, segment,
                                  split_candidates)
 from py_pipeline.straighten import straighten
@@ -334,6 +335,11 @@ class _Drawing:
             lines = drawn_lines if drawn_lines is not None else text_lines(
                 seg.mask, mark_height=MARK_PENS * seg.stroke_width)
         lines_levelled = lines is not drawn_lines  # counted on the levelled ink, not as drawn
+        seg = self.segmentation
+        radicals = find_radicals(seg.segments, seg.stroke_width, seg.symbol_height, self.roles)
+        if radicals:
+            segments, self.roles = with_radicals(seg.segments, radicals, self.roles)
+            self.segmentation = replace(seg, segments=segments)
         self._lap("segment", start)
 
         segments = self.segmentation.segments

@@ -27,6 +27,7 @@ from skimage.measure import label
 from skimage.morphology import skeletonize
 
 from py_pipeline.exponents import is_exponent
+from py_pipeline.radicals import MIN_BAR_LENGTH, radical_bar
 
 HYSTERESIS_LOW = 0.5
 """Share of Otsu's threshold down to which hysteresis extends a stroke: faint joints stay attached."""
@@ -541,11 +542,14 @@ def _group(parts, labels, stroke_width, symbol_height, band):
 
     # Sweep left to right: only strokes whose x-ranges overlap can be pieces of one symbol.
     strokes = sorted((i for i, p in enumerate(parts) if p.shape != "dot"), key=lambda i: parts[i].x0)
+    radicals = _radical_bars(parts, labels, strokes, stroke_width, symbol_height)
     for a_pos, a in enumerate(strokes):
         for b in strokes[a_pos + 1:]:
             if parts[b].x0 >= parts[a].x1:
                 break
-            if _same_symbol(parts[a], parts[b], symbol_height):
+            if _same_symbol(parts[a], parts[b], symbol_height) and not (
+                    _under_radical(a, b, parts, radicals, stroke_width)
+                    or _under_radical(b, a, parts, radicals, stroke_width)):
                 parent[find(a)] = find(b)
 
     taken = set()
@@ -564,6 +568,26 @@ def _group(parts, labels, stroke_width, symbol_height, band):
     for i in range(len(parts)):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+def _radical_bars(parts, labels, strokes, stroke_width, symbol_height):
+    """``{part: Bar}`` of the strokes shaped as a square root's radical (:func:`py_pipeline.radicals.radical_bar`)."""
+    bars = {}
+    for i in strokes:
+        p = parts[i]
+        if p.width >= MIN_BAR_LENGTH * symbol_height:
+            bar = radical_bar(labels[p.y0:p.y1, p.x0:p.x1] == p.label, (p.x0, p.y0), stroke_width, symbol_height)
+            if bar is not None:
+                bars[i] = bar
+    return bars
+
+
+def _under_radical(radical, other, parts, bars, stroke_width):
+    """Whether stroke ``other`` is written under the bar of ``radical``, a square root's: then it is what the
+    root is of, however much they overlap, not a piece of the same symbol (a ``×`` under a ``√``)."""
+    bar = bars.get(radical)
+    p = parts[other]
+    return bar is not None and bar.covers((p.x0, p.y0, p.x1, p.y1), stroke_width) and bar.reaches(p.y1 - 1, p.height)
 
 
 def _same_symbol(a, b, symbol_height):

@@ -18,18 +18,20 @@ read the glyph as one of its classes; it is ASCII in the expression text already
 Layout also makes the power: digits written small and high are an exponent (:mod:`py_pipeline.exponents`),
 a flag on the symbols rather than a symbol, since nothing of the ``^`` in the expression text is drawn. And a
 stacked fraction (:mod:`py_pipeline.fraction_bars`): its bar is a geometric ``/``, and the brackets around
-its numerator and denominator are implied by each symbol's role.
+its numerator and denominator are implied by each symbol's role. A square root (:mod:`py_pipeline.radicals`)
+is a geometric ``√``, and the brackets around what its bar covers are implied the same way; in the expression
+text it is ``sqrt``.
 """
 
 CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "-", "×", "/", "(", ")")
 """CNN output order. ``×`` is the display form of multiplication; the asterisk is drawn as a variant of it."""
 
-GEOMETRIC = ("=", "÷", ".", ",", "%")
+GEOMETRIC = ("=", "÷", ".", ",", "%", "√")
 
 DIGITS = frozenset("0123456789")
 
-_ASCII = {"×": "*", "÷": "/", ",": "."}
-_DISPLAY = {"*": "×"}
+_ASCII = {"×": "*", "÷": "/", ",": ".", "√": "sqrt"}
+_DISPLAY = {"*": "×", "sqrt": "√"}
 
 CLASS_FOLDER_NAMES = {
     "0": "0", "1": "1", "2": "2", "3": "3", "4": "4", "5": "5", "6": "6", "7": "7", "8": "8", "9": "9",
@@ -46,12 +48,12 @@ FOLDER_ALIASES = {
 
 def to_ascii(char):
     """Map a display symbol to the ASCII used in expression text (``×`` → ``*``, ``÷`` → ``/``, the decimal
-    comma ``,`` → ``.``)."""
+    comma ``,`` → ``.``, ``√`` → ``sqrt``)."""
     return _ASCII.get(char, char)
 
 
 def to_display(char):
-    """Map expression ASCII back to the typeset form shown to people (``*`` → ``×``)."""
+    """Map expression ASCII back to the typeset form shown to people (``*`` → ``×``, ``sqrt`` → ``√``)."""
     return _DISPLAY.get(char, char)
 
 

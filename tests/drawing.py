@@ -258,3 +258,40 @@ def side_by_side(left, right, overlap):
     ink[:left.shape[0], :left.shape[1]] = left
     np.maximum(ink[:right.shape[0], join:], right, out=ink[:right.shape[0], join:])
     return ink
+
+
+def draw_root(radicand, *, before=(), after=(), line_height=60, pen_width=6, gap=0.25, lead=0.55, bar=0.15,
+              overhang=0.1):
+    """A line ``before`` + ``√`` over ``radicand`` + ``after``, as a hand writes ``3+√49``.
+
+    The radical is one stroke: a short tick up, down to the line's foot, up to ``bar`` line heights above the
+    radicand's top and along over it, ``overhang`` line heights past its end. ``lead`` (line heights) is the
+    width of the check before the radicand.
+
+    Returns
+    -------
+    Drawing
+        ``names`` and ``boxes`` in reading order: ``before``, ``"√"``, the radicand, ``after``. ``pieces`` is
+        empty.
+    """
+    names = list(before) + list(radicand) + list(after)
+    gaps = [gap] * max(len(names) - 1, 0)
+    if before:
+        gaps[len(before) - 1] = gap + lead
+    line = draw(names, line_height=line_height, pen_width=pen_width, gap=gaps, margin=line_height)
+    shift = 0 if before else int(np.ceil(lead * line_height))
+    ink = np.zeros((line.ink.shape[0], line.ink.shape[1] + shift), np.float32)
+    ink[:, shift:] = line.ink
+    boxes = [[x0 + shift, y0, x1 + shift, y1] for x0, y0, x1, y1 in line.boxes]
+    start, end = boxes[len(before)][0], boxes[len(before) + len(radicand) - 1][2]
+    top, h = line_height, line_height
+    stroke = [(start - lead * h, top + 0.62 * h), (start - 0.85 * lead * h, top + 0.55 * h),
+              (start - 0.55 * lead * h, top + h), (start - 0.15 * h, top - bar * h),
+              (end + overhang * h, top - bar * h)]
+    radical = np.zeros_like(ink)
+    draw_polyline(radical, stroke, pen_width)
+    rows, cols = np.flatnonzero((radical >= 0.5).any(axis=1)), np.flatnonzero((radical >= 0.5).any(axis=0))
+    np.maximum(ink, radical, out=ink)
+    at = len(before)
+    boxes.insert(at, [int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1])
+    return Drawing(ink=ink, boxes=boxes, names=names[:at] + ["√"] + names[at:], pen_width=pen_width, pieces=[])

@@ -1,0 +1,188 @@
+"""Square roots: a ``√`` whose bar runs over what it takes the root of, as ``√(1+3)`` is written by hand.
+
+The classifier has no ``√`` class, and a 28×28 crop could not say what the bar covers anyway. Read as a glyph,
+a drawn ``√49`` came out as a confident ``459``: the radical was a ``5``. So after segmentation the radicals
+are found by their shape and by what lies under them, and :mod:`py_pipeline.recognize` reads the radical as
+``√`` and the symbols under its bar as its radicand (:class:`py_pipeline.expression.Symbol`'s ``role``).
+
+What makes a glyph a radical, measured on its own ink (in pen widths and symbol heights of the drawing):
+
+* a bar: from the glyph's right end leftwards, a run of columns that each cross one thin stroke near the
+  glyph's top, at least :data:`MIN_BAR_LENGTH` long;
+* something under it: at least one symbol-sized glyph (:data:`RADICAND_HEIGHT`) lies below the bar and
+  within its span, and every mark that does, with the glyph's own ink, is no higher than the bar;
+* a check on its left that reaches down to the radicand's foot (:data:`FOOT_REACH`): its lowest ink is left
+  of the bar.
+
+A ``7`` has a bar at its top too, but nothing is written under it; a ``5`` whose flag runs on over the next
+digit has that digit beside it, as tall as itself, not under its bar. The radicand has to be apart from the
+radical: one that touches the bar is one glyph with it, and not read as a root.
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+MIN_BAR_LENGTH = 0.3
+"""Shortest bar, in symbol heights: it covers at least a ``1``."""
+
+BAR_PENS = 2.5
+"""A column of the bar crosses ink at most this many pen widths tall: one stroke, drawn a little unevenly."""
+
+BAR_DROP = 0.3
+"""The bar's ink lies within this share of the glyph's height from its top (a bar drawn by hand climbs or
+sags a little)."""
+
+RADICAND_HEIGHT = 0.5
+"""At least one mark under the bar is this tall, in symbol heights: a digit or a bracket, not a dot."""
+
+OVERHANG = 0.3
+"""What the bar covers may stick out past its right end by this much, in symbol heights."""
+
+CHECK_WIDTH = 1.0
+"""Farthest the check's lowest ink lies left of the bar's start, in symbol heights: a radical's check rises
+straight into its bar."""
+
+FOOT_REACH = 0.3
+"""The radical's lowest ink is at most this share of the radicand's height above the radicand's foot."""
+
+
+@dataclass(frozen=True)
+class Radical:
+    """Segment ``index`` is a ``√``; ``radicand`` holds the indices of the segments under its bar, in order."""
+
+    index: int
+    radicand: tuple
+
+
+@dataclass(frozen=True)
+class Bar:
+    """The bar along a glyph's top right: from column ``left`` on, the lowest row of its ink in each column
+    (``bottoms``), and the glyph's lowest row (``foot``), in working pixels."""
+
+    left: int
+    bottoms: np.ndarray
+    foot: int
+
+    @property
+    def right(self):
+        return self.left + len(self.bottoms)
+
+    def covers(self, box, stroke_width):
+        """Whether the mark with ``box`` lies under the bar: its centre within the bar's span, its top no
+        higher than the bar over it."""
+        x0, y0, x1, _ = box
+        if not self.left <= (x0 + x1) / 2 <= self.right:
+            return False
+        over = self.bottoms[max(x0 - self.left, 0):max(x1 - self.left, 1)]
+        return y0 >= over.max() - stroke_width
+
+    def reaches(self, foot, height):
+        """Whether the check reaches down to the foot of writing ``height`` tall whose lowest row is ``foot``."""
+        return self.foot >= foot - FOOT_REACH * height
+
+
+def radical_bar(mask, origin, stroke_width, symbol_height):
+    """The :class:`Bar` of a glyph shaped as a radical (``mask`` its ink, ``origin`` the working pixel of
+    ``mask[0, 0]``), or None.
+
+    The bar runs from the glyph's right end leftwards, over columns that each cross one thin stroke near the
+    glyph's top, at least :data:`MIN_BAR_LENGTH` long. Left of it is the check, whose lowest ink is the
+    glyph's foot and lies within :data:`CHECK_WIDTH` of the bar.
+    """
+    filled = mask.any(axis=0)
+    columns = np.flatnonzero(filled)
+    if columns.size == 0 or columns[-1] + 1 - columns[0] < MIN_BAR_LENGTH * symbol_height:
+        return None
+    ox, oy = origin
+    rows = np.flatnonzero(mask.any(axis=1))
+    top, height = rows[0], rows[-1] + 1 - rows[0]
+    tops = np.argmax(mask, axis=0)
+    bottoms = mask.shape[0] - 1 - np.argmax(mask[::-1], axis=0)
+    thin = filled & (bottoms - tops + 1 <= BAR_PENS * stroke_width) & (bottoms <= top + BAR_DROP * height)
+    right = columns[-1]
+    left = right
+    while left > 0 and thin[left - 1]:
+        left -= 1
+    if not thin[right] or right + 1 - left < MIN_BAR_LENGTH * symbol_height or not filled[:left].any():
+        return None
+    check = np.where(filled[:left], bottoms[:left], -1)
+    lowest = int(np.argmax(check))
+    if check[lowest] < top + (1 - BAR_DROP) * height or left - lowest > CHECK_WIDTH * symbol_height:
+        return None
+    return Bar(left + ox, bottoms[left:right + 1] + oy, int(check[lowest]) + oy)
+
+
+def find_radicals(segments, stroke_width, symbol_height, roles=None):
+    """The radicals among ``segments`` (:class:`py_pipeline.segment.Segment`, in reading order).
+
+    Only segments on the line (no ``roles``, or an empty one) are considered, as radicals and as radicands. A
+    radical under another's bar is not read: both are left to the classifier, whose reading then fails to
+    parse or is flagged, rather than guessed.
+    """
+    if not segments or stroke_width <= 0 or symbol_height <= 0:
+        return []
+    on_line = [not roles or not roles[i] for i in range(len(segments))]
+    found = []
+    for index, seg in enumerate(segments):
+        if seg.kind != "glyph" or not on_line[index]:
+            continue
+        bar = radical_bar(seg.ink > 0.5, seg.origin, stroke_width, symbol_height)
+        if bar is None:
+            continue
+        radicand = _radicand(index, bar, segments, on_line, stroke_width, symbol_height)
+        if radicand:
+            found.append(Radical(index, radicand))
+    radicals = {radical.index for radical in found}
+    nested = {i for radical in found for i in radical.radicand if i in radicals}
+    return [radical for radical in found
+            if radical.index not in nested and not nested.intersection(radical.radicand)]
+
+
+def _radicand(index, bar, segments, on_line, stroke_width, symbol_height):
+    """Indices of the segments under the bar of segment ``index``, or () when they do not make a radicand."""
+    inside = []
+    for other, candidate in enumerate(segments):
+        if other == index:
+            continue
+        x0, y0, x1, y1 = candidate.box
+        if not bar.left <= (x0 + x1) / 2 <= bar.right:
+            continue
+        if not on_line[other] or x0 < bar.left - stroke_width or x1 > bar.right + OVERHANG * symbol_height \
+                or not bar.covers(candidate.box, stroke_width):
+            return ()  # something beside or through the bar: not a radical's
+        inside.append(other)
+    if not any(segments[i].box[3] - segments[i].box[1] >= RADICAND_HEIGHT * symbol_height for i in inside):
+        return ()
+    foot = max(segments[i].box[3] for i in inside)
+    if not bar.reaches(foot, foot - min(segments[i].box[1] for i in inside)):
+        return ()
+    return tuple(inside)
+
+
+def with_radicals(segments, radicals, roles=None):
+    """``(segments, roles)`` with each radical read as ``√`` (role ``"radical"``) right before its radicand
+    (role ``"radicand"``), the rest in their order. Segments are ordered by their centres, so a wide radical
+    can come after the first symbols under its bar; the gaps are measured again in the new order."""
+    roles = list(roles) if roles else [""] * len(segments)
+    moved = {}
+    for radical in radicals:
+        roles[radical.index] = "radical"
+        for i in radical.radicand:
+            roles[i] = "radicand"
+        moved[radical.radicand[0]] = radical.index
+    order = []
+    for i in range(len(segments)):
+        if i in moved:
+            order.append(moved[i])
+        if i not in moved.values():
+            order.append(i)
+    reordered, previous_right = [], None
+    for i in order:
+        seg = segments[i]
+        if roles[i] == "radical":
+            seg = replace(seg, kind="√", confidence=1.0)
+        gap = None if previous_right is None else float(seg.box[0] - previous_right)
+        reordered.append(replace(seg, gap_before=gap))
+        previous_right = seg.box[2] if previous_right is None else max(previous_right, seg.box[2])
+    return reordered, [roles[i] for i in order]

@@ -1,0 +1,138 @@
+"""Square roots: ``√9`` is 3 and ``√(9/4)`` is 3/2, exactly; a drawn ``√`` is read by its shape and by what lies
+under its bar, not as the ``5`` the classifier, which has no ``√`` class, takes it for (``√49`` was ``549``)."""
+
+from fractions import Fraction
+
+import pytest
+
+from drawing import draw, draw_fraction, draw_root
+from py_pipeline.errors import EvaluationError, ExpressionError
+from py_pipeline.evaluate import evaluate, steps
+from py_pipeline.expression import parse_text
+from py_pipeline.radicals import find_radicals
+from py_pipeline.recognize import recognize
+from py_pipeline.segment import segment
+from training.model_store import load_classifier
+
+
+@pytest.mark.parametrize("text, value", [
+    ("sqrt(9)", Fraction(3)),
+    ("√9", Fraction(3)),                 # the typeset sign reads the same
+    ("sqrt(2.25)", Fraction(3, 2)),
+    ("sqrt(9/4)", Fraction(3, 2)),
+    ("sqrt(0)", Fraction(0)),
+    ("sqrt(3^2+4^2)", Fraction(5)),
+    ("2sqrt(9)", Fraction(6)),           # a factor before it multiplies
+    ("sqrt(4)sqrt(9)", Fraction(6)),
+    ("-sqrt(4)", Fraction(-2)),
+    ("sqrt(sqrt(16))", Fraction(2)),
+    ("sqrt(9)^2", Fraction(9)),          # the power is of the root, as a power after the bar is on paper
+    ("200+sqrt(100)%", Fraction(220)),   # so is a percent
+])
+def test_a_square_root_is_exact(text, value):
+    node = parse_text(text)
+    assert evaluate(node).number == value
+    assert parse_text(node.text()).to_dict() == node.to_dict()             # the text parses back to the tree
+
+
+def test_the_steps_show_each_root():
+    assert steps(parse_text("1+sqrt(3^2+4^2)")) == ["3² = 9", "4² = 16", "9+16 = 25", "√25 = 5", "1+5 = 6"]
+    assert steps(parse_text("sqrt(1/4)")) == ["1÷4 = 0.25", "√0.25 = 0.5"]
+    assert parse_text("2sqrt(1+3)").text() == "2sqrt(1+3)"
+
+
+@pytest.mark.parametrize("text, words, at", [
+    ("1+sqrt(2)", "√2 has no exact value", 2),
+    ("sqrt(1/3)", "√(1/3) has no exact value", 0),
+    ("sqrt(1-5)", "the square root of a negative number, −4, has no real value", 0),
+])
+def test_a_root_without_an_exact_value_is_an_error_at_the_root(text, words, at):
+    with pytest.raises(EvaluationError) as caught:
+        evaluate(parse_text(text))
+    assert words in caught.value.message
+    assert caught.value.symbol_index == at
+
+
+@pytest.mark.parametrize("text, words", [
+    ("sqrt", "ends with '√'"),
+    ("sqrt+4", "'+' cannot follow '√'"),
+])
+def test_a_root_sign_without_its_number_is_an_error(text, words):
+    with pytest.raises(ExpressionError) as caught:
+        parse_text(text)
+    assert words in caught.value.message
+
+
+# --- drawn -----------------------------------------------------------------------------------------------
+
+SIZES = [(40, 4), (60, 6), (90, 10), (150, 5)]   # line height and pen width: a thick marker to a fine pen
+
+
+@pytest.mark.parametrize("line_height, pen_width", SIZES)
+@pytest.mark.parametrize("radicand, before, after", [
+    ("9", (), ()), ("16", (), ()), ("1", (), ()), ("49", ("3", "+"), ()), ("1+3", ("2", "×"), ("-", "1")),
+    ("9-2.75", (), ()),    # a short mark under the bar is the radicand's, not a piece of the radical
+])
+def test_a_radical_and_what_its_bar_covers_are_found(radicand, before, after, line_height, pen_width):
+    drawing = draw_root(radicand, before=before, after=after, line_height=line_height, pen_width=pen_width)
+    found = segment(drawing.ink)
+    radicals = find_radicals(found.segments, found.stroke_width, found.symbol_height)
+    assert len(radicals) == 1
+    radical = found.segments[radicals[0].index]
+    assert abs(radical.box[0] - drawing.boxes[len(before)][0]) <= 2
+    covered = sorted(found.segments[i].box[0] for i in radicals[0].radicand)
+    drawn = [box[0] for box in drawing.boxes[len(before) + 1:len(before) + 1 + len(radicand)]]
+    assert len(covered) == len(drawn) and all(abs(a - b) <= 2 for a, b in zip(covered, drawn))
+
+
+@pytest.mark.parametrize("line_height, pen_width", SIZES)
+@pytest.mark.parametrize("names", [
+    ["7", "1"], ["7", "4", "1"], ["5long", "1"], ["5float", "2"], ["5flick", "3"], ["4tall", "1"], ["+tall", "7"],
+    ["/lean", "7"],
+])
+def test_glyphs_with_a_bar_at_the_top_are_no_radicals(names, line_height, pen_width):
+    found = segment(draw(names, line_height=line_height, pen_width=pen_width).ink)
+    assert find_radicals(found.segments, found.stroke_width, found.symbol_height) == []
+
+
+def test_a_fraction_bar_and_a_radical_with_nothing_under_it_are_no_radicals():
+    found = segment(draw_fraction(["1", "+", "2"], ["3"], before=["7"]).ink)
+    assert find_radicals(found.segments, found.stroke_width, found.symbol_height) == []
+    empty = draw_root("1", before=["2", "+"])
+    empty.ink[:, empty.boxes[3][0] - 2:empty.boxes[3][2] + 2] = 0   # the 1 under the bar rubbed out
+    found = segment(empty.ink)
+    assert find_radicals(found.segments, found.stroke_width, found.symbol_height) == []
+
+
+@pytest.fixture(scope="module")
+def classify():
+    return load_classifier(None)
+
+
+@pytest.mark.parametrize("line_height, pen_width", SIZES)
+@pytest.mark.parametrize("radicand, before, after, expression, value", [
+    ("9", (), (), "sqrt(9)", "3"),
+    ("49", ("3", "+"), (), "3+sqrt(49)", "10"),
+    ("16", (), ("+", "1"), "sqrt(16)+1", "5"),
+    ("1+3", ("2", "×"), (), "2*sqrt(1+3)", "4"),
+    ("9-2.75", (), (), "sqrt(9-2.75)", "5/2"),
+    ("6.25", (), ("-", "1"), "sqrt(6.25)-1", "3/2"),
+])
+def test_a_drawn_square_root_is_read_and_calculated(classify, radicand, before, after, expression, value,
+                                                      line_height, pen_width):
+    # Before: √9 was read 59, 3+√49 read 3+549 = 552, 2×√(1+3) read 2*15+3 = 33.
+    drawing = draw_root(radicand, before=before, after=after, line_height=line_height, pen_width=pen_width)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.to_dict()["value"]) == (expression, value)
+    radical = result.symbols[len(before)]
+    assert (radical.char, radical.source, radical.role) == ("√", "geometry", "radical")
+    assert [s.role for s in result.symbols[len(before) + 1:len(before) + 1 + len(radicand)]] == \
+        ["radicand"] * len(radicand)
+    assert all(abs(a - b) <= 3 for a, b in zip(radical.box, drawing.boxes[len(before)]))
+
+
+def test_a_drawn_root_without_an_exact_value_points_at_the_radical(classify):
+    result = recognize(draw_root("2", before=["1", "+"]).grey(), classify)
+    assert result.expression == "1+sqrt(2)"
+    assert result.value is None and "√2 has no exact value" in result.error.message
+    assert result.error.symbol_index == 2
