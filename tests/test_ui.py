@@ -434,6 +434,37 @@ def test_a_stacked_fraction_is_shown_stacked_and_its_roles_go_back_with_a_correc
     assert page.errors == []
 
 
+def test_a_square_root_is_shown_with_its_bar_over_what_it_covers(open_page):
+    page = open_page(fake={"chars": ["3", "+", "√", "4", "9"], "roles": ["", "", "radical", "radicand", "radicand"],
+                           "expression": "3+sqrt(49)", "value": "10", "display": "10",
+                           "tree": {"op": "+", "left": {"number": "3"}, "implicit": False,
+                                    "right": {"op": "sqrt", "operand": {"number": "49"}}}})
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    for x in (0.2, 0.3, 0.4, 0.5, 0.6):
+        draw(page, [(x, 0.3), (x + 0.05, 0.6)])
+    page.wait_for_selector("#expression .radicand .symbol >> nth=1")
+    radical = page.locator("#expression > .symbol").nth(2)
+    covered = page.locator("#expression .radicand .symbol")
+    assert radical.inner_text() == "√" and covered.count() == 2
+    assert radical.get_attribute("aria-label").startswith("square root of")
+    assert covered.nth(0).get_attribute("aria-label").startswith("under the root, 4")
+    bar = page.eval_on_selector("#expression .radicand", "e => getComputedStyle(e).borderTopStyle")
+    assert bar == "solid"
+    page.click("#copy")
+    page.wait_for_function("() => document.getElementById('copy-status').textContent.startsWith('Copied')")
+    assert page.evaluate("navigator.clipboard.readText()") == "3+√(49) = 10"
+    page.click("#steps-panel summary")
+    page.wait_for_selector("#steps .tree")
+    assert "√ (square root)" in page.inner_text("#steps .tree")
+    covered.nth(1).click()   # a correction keeps what the bar covers
+    page.locator("#alternatives .alternative", has_text="7").click()
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")
+    sent = calls(page, "evaluate")[0]["args"]["symbols"]
+    assert [(s["char"], s["role"]) for s in sent] == [
+        ("3", ""), ("+", ""), ("√", "radical"), ("4", "radicand"), ("7", "radicand")]
+    assert page.errors == []
+
+
 def test_the_answer_is_written_after_the_expression_on_the_surface(open_page):
     page = open_page(fake={"chars": ["7", "+", "2"], "value": "7/2", "display": "7/2 = 3.5"})
     for x in (0.2, 0.3, 0.4):

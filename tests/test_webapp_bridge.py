@@ -86,6 +86,14 @@ def test_evaluate_keeps_a_stacked_fraction():
     assert (out["expression"], out["value"]) == ("2+((1+2)/3)", "3")
 
 
+def test_evaluate_keeps_a_square_root_and_what_it_covers():
+    roles = ["", "", "radical", "radicand", "radicand", "radicand", "", ""]
+    symbols = [{"char": c, "gap_before": False, "role": r} for c, r in zip("2×√1+3-1", roles)]
+    out = json.loads(evaluate_symbols_json(json.dumps(symbols)))
+    assert (out["expression"], out["value"], out["steps"]) == ("2*sqrt(1+3)-1", "3",
+                                                               ["1+3 = 4", "√4 = 2", "2×2 = 4", "4−1 = 3"])
+
+
 def test_evaluate_refuses_malformed_requests():
     with pytest.raises(ValueError, match="symbols"):
         evaluate_symbols_json(json.dumps({"char": "1"}))

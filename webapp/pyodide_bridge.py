@@ -20,7 +20,7 @@ import json
 
 from py_pipeline.errors import InkcalcError
 from py_pipeline.evaluate import evaluate, steps
-from py_pipeline.expression import Symbol, expression_text, parse, tokenize
+from py_pipeline.expression import ROLES, Symbol, expression_text, parse, tokenize
 from py_pipeline.symbols import CLASSES
 
 CROP_SIDE = 28
@@ -53,7 +53,7 @@ def evaluate_symbols_json(symbols_json):
     symbols_json : str
         ``[{"char": "7", "gap_before": false, "raised": false}, ...]`` in reading order; ``char`` is ASCII or
         ``×``/``÷``; ``raised`` (optional) marks an exponent written raised and ``role`` (optional) a place
-        in a stacked fraction, as ``recognize`` found them.
+        in a stacked fraction or a square root, as ``recognize`` found them.
 
     Returns
     -------
@@ -70,8 +70,8 @@ def evaluate_symbols_json(symbols_json):
 
 
 def _role(role):
-    if role not in (None, "", "numerator", "fraction", "denominator"):
-        raise ValueError(f"a symbol's role is one of numerator, fraction, denominator or empty, not {role!r}")
+    if role not in (None,) + ROLES:
+        raise ValueError(f"a symbol's role is one of {', '.join(ROLES[1:])} or empty, not {role!r}")
     return role or ""
 
 

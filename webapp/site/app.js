@@ -16,9 +16,9 @@ const RECOGNIZE_DELAY_MS = 250;
 const COPY_CONFIRMATION_MS = 2500;
 const SPOKEN = {
   '+': 'plus', '-': 'minus', '*': 'times', '×': 'times', '/': 'divided by', '÷': 'divided by', '=': 'equals',
-  '(': 'open bracket', ')': 'close bracket', '.': 'point', ',': 'comma', '%': 'percent',
+  '(': 'open bracket', ')': 'close bracket', '.': 'point', ',': 'comma', '%': 'percent', '√': 'square root of',
 };
-const OPERATORS = new Set(['+', '-', '*', '×', '/', '÷', '=', '%']);
+const OPERATORS = new Set(['+', '-', '*', '×', '/', '÷', '=', '%', '√']);
 /** Every symbol a reading can be corrected to (the symbols the pipeline knows, in display form). */
 const KEYPAD = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-', '×', '/', '(', ')', '.', '%', '='];
 const POPOVER = typeof HTMLElement.prototype.showPopover === 'function';
@@ -397,8 +397,14 @@ function renderExpression(result) {
   }
   const errorIndex = evaluation.error?.symbol_index;
   let fraction = null; // the stacked fraction being filled: {numerator, bar, denominator} elements
+  let radicand = null; // what the √ being filled covers: an element with a bar over it
   const placeFor = (role) => {
-    if (!role) return (fraction = null, ui.expression);
+    if (role !== 'radicand') radicand = null;
+    if (role === 'radicand') {
+      radicand ??= ui.expression.appendChild(Object.assign(document.createElement('span'), {className: 'radicand'}));
+      return radicand;
+    }
+    if (!role || role === 'radical') return (fraction = null, ui.expression);
     if (role === 'numerator' && (!fraction || fraction.bar.childElementCount)) {
       const box = Object.assign(document.createElement('span'), {className: 'fraction'});
       fraction = {};
@@ -427,8 +433,10 @@ function renderExpression(result) {
       chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
     if (reread) button.title = 'Read as the second choice: the first made no sensible expression';
     const power = result.raised[i] && !result.raised[i - 1] ? 'to the power ' : '';
-    const place = {numerator: 'over ', fraction: 'the fraction bar, ', denominator: 'under '}[symbol.role] ?? '';
+    const place = {numerator: 'over ', fraction: 'the fraction bar, ', denominator: 'under ',
+      radicand: 'under the root, '}[symbol.role] ?? '';
     button.classList.toggle('bar', symbol.role === 'fraction' && chars[i] === '/');  // drawn as a line
+    button.classList.toggle('radical', symbol.role === 'radical' && chars[i] === '√');
     const spoken = `${power}${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     button.setAttribute('aria-label', `${place}${spoken}: symbol ${i + 1}, show alternatives`);
     button.addEventListener('click', () => openAlternatives(i, button));

@@ -6,7 +6,7 @@ const TYPESET = {'*': '×', '-': '−'};
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const CROP_SIDE = 28;
 const TOKEN_KINDS = {op: 'operator', lparen: 'bracket', rparen: 'bracket', equals: 'equals', number: 'number',
-  percent: 'percent'};
+  percent: 'percent', root: 'square root'};
 
 /** Typeset form of one expression character: × for multiplication, a true minus sign. */
 export function displayChar(char) {
@@ -18,10 +18,11 @@ const SUPERSCRIPT = {'0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5
 
 /**
  * Typeset form of expression or value text ("-7/2" → "−7/2"); a power with a plain exponent is written raised,
- * as it was drawn ("2^-3" → "2⁻³"), any other stays "^(…)".
+ * as it was drawn ("2^-3" → "2⁻³"), any other stays "^(…)"; a square root is "√" ("sqrt(9)" → "√(9)").
  */
 export function displayText(text) {
   return String(text ?? '')
+    .replaceAll('sqrt', '√')
     .replace(/\^(-?[0-9]+)(?![0-9.])/g, (_, exponent) => Array.from(exponent, (c) => SUPERSCRIPT[c]).join(''))
     .split('').map(displayChar).join('');
 }
@@ -201,8 +202,8 @@ function tokenList(tokens) {
 }
 
 /**
- * Nested lists. Nodes are {number}, {op, left, right, implicit}, {op: 'neg' or '%', operand} or {op: '=', left,
- * right};
+ * Nested lists. Nodes are {number}, {op, left, right, implicit}, {op: 'neg', '%' or 'sqrt', operand} or {op: '=',
+ * left, right};
  * any object-valued field is a child, so a new node kind still shows.
  */
 function parseTree(tree) {
@@ -234,6 +235,7 @@ function treeLabel(node) {
   if ('number' in node) return displayText(node.number);
   if (node.op === 'neg') return '− (negative)';
   if (node.op === '%') return '% (percent)';
+  if (node.op === 'sqrt') return '√ (square root)';
   if (node.op) return `${displayText(node.op)}${node.implicit ? ' (implied)' : ''}`;
   return '?';
 }
