@@ -404,3 +404,21 @@ def test_composed_exponents_and_fractions_box_every_drawn_symbol():
     assert exponent[3] - exponent[1] <= 0.85 * (base[3] - base[1]) and exponent[3] <= base[1] + 0.7 * (base[3] - base[1])
     assert max(over_1[3], over_2[3]) <= bar[1] and bar[3] <= under[1]
     assert bar[0] <= over_1[0] and over_2[2] <= bar[2] and (bar[2] - bar[0]) > 3 * (bar[3] - bar[1])
+
+
+def test_a_composed_square_root_has_its_bar_over_the_radicand_and_clear_of_it():
+    from training.expression_images import compose_expression, expected_expression, random_root_text
+
+    digits = {d: np.stack([_digit_one()] * 2) for d in range(10)}
+    drawing = compose_expression("3+[16]", digits, np.random.default_rng(0))
+    assert expected_expression(drawing.text) == "3+sqrt(16)"
+    assert expected_expression("2[(1+2)]*[4:2]") == "2sqrt((1+2))*sqrt(4/2)"
+    three, plus, radical, one, six = drawing.boxes
+    assert radical[0] < plus[2] + (radical[2] - radical[0]) and radical[0] < one[0] and six[2] <= radical[2]
+    assert radical[1] < min(one[1], six[1]) and radical[3] >= max(one[3], six[3]) - 0.3 * (six[3] - six[1])
+    radical_ink = drawing.ink.copy()
+    for x0, y0, x1, y1 in (one, six):
+        radical_ink[y0:y1, x0:x1] = 0
+    assert radical_ink[radical[1]:min(one[1], six[1]), one[0]:six[2]].max() > 0.5   # the bar, over them
+    texts = [random_root_text(np.random.default_rng(seed)) for seed in range(40)]
+    assert sum("[" in text for text in texts) >= 20 and all(t.count("[") == t.count("]") for t in texts)

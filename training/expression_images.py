@@ -41,9 +41,10 @@ def digits_by_label(images, labels):
 def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0):
     """Draw ``text`` (ASCII: ``0-9 + - * / ( ) . =``, with ``:`` standing for ``÷``) as one writer would.
 
-    Two notations draw what has no character of its own: ``^`` raises the digits (and a leading ``-``) after
+    Three notations draw what has no character of its own: ``^`` raises the digits (and a leading ``-``) after
     it, written smaller, as an exponent (``2^3``, ``10^-3``); ``{A|B}`` stacks ``A`` over a bar over ``B``, a
-    fraction (``2+{1+2|3}``). :func:`expected_expression` says what the pipeline should read for them.
+    fraction (``2+{1+2|3}``); ``[A]`` writes ``A`` under the bar of a square root (``2*[9+16]``).
+    :func:`expected_expression` says what the pipeline should read for them.
 
     Parameters
     ----------
@@ -69,11 +70,14 @@ def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0
 
 
 def expected_expression(text):
-    """The expression text the pipeline should read for a :func:`compose_expression` text: ``:`` is ``/``
-    and a stacked ``{A|B}`` is bracketed as :func:`py_pipeline.expression.expression_text` writes it."""
+    """The expression text the pipeline should read for a :func:`compose_expression` text: ``:`` is ``/``, a
+    stacked ``{A|B}`` and a root ``[A]`` are bracketed as :func:`py_pipeline.expression.expression_text` writes
+    them."""
     out = []
     for kind, value in _items(text):
-        if kind == "fraction":
+        if kind == "root":
+            out.append(f"sqrt({expected_expression(value)})")
+        elif kind == "fraction":
             parts = ["(" + part + ")" if not set(part) <= DIGITS | {"."} else part
                      for part in (expected_expression(value[0]), expected_expression(value[1]))]
             out.append(f"({parts[0]}/{parts[1]})")
@@ -84,7 +88,7 @@ def expected_expression(text):
 
 def _items(text):
     """``(kind, value)`` of what ``text`` draws in order: ``("symbol", char)``, ``("raised", "12")`` (an
-    exponent's characters) or ``("fraction", (numerator text, denominator text))``."""
+    exponent's characters), ``("fraction", (numerator text, denominator text))`` or ``("root", radicand text)``."""
     items, i = [], 0
     while i < len(text):
         if text[i] == "^":
@@ -97,6 +101,10 @@ def _items(text):
             close = text.index("}", i)
             numerator, denominator = text[i + 1:close].split("|")
             items.append(("fraction", (numerator, denominator)))
+            i = close + 1
+        elif text[i] == "[":
+            close = text.index("]", i)
+            items.append(("root", text[i + 1:close]))
             i = close + 1
         else:
             items.append(("symbol", text[i]))
@@ -165,6 +173,8 @@ def _item_patch(kind, value, digits, rng, digit_height, pen):
         size = digit_height * rng.uniform(0.5, 0.7)
         ink, boxes = _trimmed(*_lay_out(_items(value), digits, rng, size, pen, 0.0, 0))
         return ink, ("raised", digit_height * rng.uniform(0.4, 0.55)), boxes
+    if kind == "root":
+        return _root_patch(value, digits, rng, digit_height, pen)
     size = digit_height * rng.uniform(0.75, 0.95)  # fractions are written a little smaller than the line
     over, over_boxes = _trimmed(*_lay_out(_items(value[0]), digits, rng, size, pen, 0.0, 0))
     under, under_boxes = _trimmed(*_lay_out(_items(value[1]), digits, rng, size, pen, 0.0, 0))
@@ -186,6 +196,44 @@ def _item_patch(kind, value, digits, rng, digit_height, pen):
     boxes = (shift(over_boxes, *offsets[0]) + [[int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1]]
              + shift(under_boxes, *offsets[1]))
     return ink, ("bar", bar_row), boxes
+
+
+def _root_patch(radicand, digits, rng, digit_height, pen):
+    """``(ink, "base", boxes)`` of a square root: one stroke, a short tick up, down to the baseline, up to
+    above the radicand and along over it. The bar starts clear of the radicand; one that sags may run into
+    its last symbols, as a quick hand's does."""
+    under, under_boxes = _trimmed(*_lay_out(_items(radicand), digits, rng, digit_height, pen, 0.0, 0))
+    lead = digit_height * rng.uniform(0.35, 0.65)       # the check's width
+    clearance = pen + digit_height * rng.uniform(0.05, 0.25)  # from the radicand's top to the bar's centre
+    overhang = digit_height * rng.uniform(0.0, 0.25)
+    top = clearance + pen / 2                            # the bar's centre row
+    left = pen / 2
+    radicand_left = left + lead + digit_height * rng.uniform(0.05, 0.2)
+    foot = top + clearance + under.shape[0] + digit_height * rng.normal(0.0, 0.04)   # the check's lowest point
+    bar_end = radicand_left + under.shape[1] + overhang
+    climb = rng.normal(0.0, 0.03) * (bar_end - left - lead)
+    stroke = np.array([
+        [left, top + under.shape[0] * rng.uniform(0.35, 0.6)],
+        [left + lead * rng.uniform(0.15, 0.3), top + under.shape[0] * rng.uniform(0.3, 0.45)],
+        [left + lead * rng.uniform(0.4, 0.6), foot],
+        [left + lead, top],
+        [bar_end, top - climb],
+    ])
+    height = int(np.ceil(max(foot, top + clearance + under.shape[0]) + pen + abs(climb)))
+    width = int(np.ceil(bar_end + pen))
+    shift = int(np.ceil(abs(climb)))  # room above for a bar that climbs
+    ink = blank(height + shift, width)
+    radicand_top = int(round(top + clearance)) + shift
+    paint(ink, under, radicand_top, int(round(radicand_left)))
+    sign = blank(*ink.shape)
+    draw_polyline(sign, stroke + [0.0, shift], pen)
+    np.maximum(ink, sign, out=ink)
+    rows, cols = np.flatnonzero(sign.max(axis=1) > 0.25), np.flatnonzero(sign.max(axis=0) > 0.25)
+    boxes = [[int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1]] + [
+        [x0 + int(round(radicand_left)), y0 + radicand_top, x1 + int(round(radicand_left)), y1 + radicand_top]
+        for x0, y0, x1, y1 in under_boxes]
+    ink, boxes = _trimmed(ink, boxes)  # the lower of the radicand's foot and the check's on the baseline
+    return ink, "base", boxes
 
 
 def _trimmed(ink, boxes):
@@ -239,6 +287,21 @@ def random_structured_text(rng, max_terms=4):
         if kind == "power":
             number += "^" + ("-" if rng.random() < 0.15 else "") + _number(rng, 1 if rng.random() < 0.8 else 2)
         terms.append(number)
+    return "".join(term + (str(rng.choice(list("+-*/"))) if i < len(terms) - 1 else "")
+                   for i, term in enumerate(terms))
+
+
+def random_root_text(rng, max_terms=3):
+    """A random expression with square roots: 2–``max_terms`` terms joined by ``+ - * /``, each a 1–3 digit
+    number or, as often, a root (``[A]``) of one or of a short expression, sometimes after a factor (``2[9]``)."""
+    terms = []
+    for _ in range(int(rng.integers(2, max_terms + 1))):
+        if rng.random() < 0.5:
+            terms.append(_number(rng, 3))
+            continue
+        inside = random_expression_text(rng, 2).rstrip("=") if rng.random() < 0.3 else _number(rng, 3)
+        factor = _number(rng, 1) if rng.random() < 0.15 else ""
+        terms.append(f"{factor}[{inside}]")
     return "".join(term + (str(rng.choice(list("+-*/"))) if i < len(terms) - 1 else "")
                    for i, term in enumerate(terms))
 
