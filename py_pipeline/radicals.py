@@ -15,13 +15,18 @@ What makes a glyph a radical, measured on its own ink (in pen widths and symbol 
   of the bar.
 
 A ``7`` has a bar at its top too, but nothing is written under it; a ``5`` whose flag runs on over the next
-digit has that digit beside it, as tall as itself, not under its bar. The radicand has to be apart from the
-radical: one that touches the bar is one glyph with it, and not read as a root.
+digit has that digit beside it, as tall as itself, not under its bar.
+
+Writing run into the bar is one component with the radical. Before the components are grouped into symbols,
+:func:`hanging_pieces` cuts it off the bar (:mod:`py_pipeline.segment`), where that leaves a radical by these
+rules and something else under the bar is clear of it; a lone symbol run into the bar is not told from two
+digits written into each other, and stays one glyph.
 """
 
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy import ndimage as ndi
 
 MIN_BAR_LENGTH = 0.3
 """Shortest bar, in symbol heights: it covers at least a ``1``."""
@@ -42,6 +47,17 @@ OVERHANG = 0.3
 CHECK_WIDTH = 1.0
 """Farthest the check's lowest ink lies left of the bar's start, in symbol heights: a radical's check rises
 straight into its bar."""
+
+STEM_SHARE = 0.25
+"""The stem of a ``7`` whose bar something before it touches is highest in its last quarter, where it
+leaves the bar…"""
+
+STEM_INK = 1.4
+"""…and is one straight stroke: no more ink than this many times a pen's trace along its box's diagonal (a
+``6``, also highest at its right, has a loop)."""
+
+CRUMB_PENS = 2.0
+"""A piece cut off a radical's bar no taller than this many pen widths is a crumb of the bar, not writing."""
 
 FOOT_REACH = 0.3
 """The radical's lowest ink is at most this share of the radicand's height above the radicand's foot."""
@@ -90,27 +106,129 @@ def radical_bar(mask, origin, stroke_width, symbol_height):
     glyph's top, at least :data:`MIN_BAR_LENGTH` long. Left of it is the check, whose lowest ink is the
     glyph's foot and lies within :data:`CHECK_WIDTH` of the bar.
     """
+    found = _bar_and_check(mask, stroke_width, symbol_height, along_top=False)
+    if found is None:
+        return None
+    left, right, foot, _, bottoms = found
+    ox, oy = origin
+    return Bar(left + ox, bottoms[left:right + 1] + oy, foot + oy)
+
+
+def _bar_and_check(mask, stroke_width, symbol_height, along_top):
+    """``(left, right, foot, tops, bottoms)`` of a glyph shaped as a radical (see :func:`radical_bar`), or None.
+
+    The bar ends in a thin stroke at the glyph's right end. From there it runs left over thin columns or,
+    ``along_top``, as far as the glyph's top ink stays near its top and joins up from column to column,
+    whatever hangs from it.
+    """
     filled = mask.any(axis=0)
     columns = np.flatnonzero(filled)
     if columns.size == 0 or columns[-1] + 1 - columns[0] < MIN_BAR_LENGTH * symbol_height:
         return None
-    ox, oy = origin
     rows = np.flatnonzero(mask.any(axis=1))
     top, height = rows[0], rows[-1] + 1 - rows[0]
     tops = np.argmax(mask, axis=0)
     bottoms = mask.shape[0] - 1 - np.argmax(mask[::-1], axis=0)
+    near_top = filled & (tops <= top + BAR_DROP * height)
     thin = filled & (bottoms - tops + 1 <= BAR_PENS * stroke_width) & (bottoms <= top + BAR_DROP * height)
     right = columns[-1]
+    if not thin[right]:
+        return None
     left = right
-    while left > 0 and thin[left - 1]:
+    while left > 0 and (near_top[left - 1] and abs(int(tops[left - 1]) - int(tops[left])) <= stroke_width
+                        if along_top else thin[left - 1]):
         left -= 1
-    if not thin[right] or right + 1 - left < MIN_BAR_LENGTH * symbol_height or not filled[:left].any():
+    if right + 1 - left < MIN_BAR_LENGTH * symbol_height or not filled[:left].any():
         return None
     check = np.where(filled[:left], bottoms[:left], -1)
     lowest = int(np.argmax(check))
     if check[lowest] < top + (1 - BAR_DROP) * height or left - lowest > CHECK_WIDTH * symbol_height:
         return None
-    return Bar(left + ox, bottoms[left:right + 1] + oy, int(check[lowest]) + oy)
+    return left, right, int(check[lowest]), tops, bottoms
+
+
+def hanging_pieces(mask, stroke_width, symbol_height, others=None):
+    """The writing under a radical's bar that runs into it, cut off the bar: one boolean mask (like ``mask``)
+    per piece; empty unless ``mask`` is a radical with writing run into its bar. ``others`` (like ``mask``)
+    is the ink of the other components around it.
+
+    Written quickly, the radicand touches the bar, and radical and radicand are one component, read as one
+    wrong glyph. So where a glyph's top right is a bar from which something hangs, the bar's own rows are cut
+    column by column (as thick as where nothing hangs from it) and what falls away from the check is the
+    radicand's, provided that what is left is a radical by :func:`radical_bar`'s rules.
+
+    Two digits written into each other can have that shape too: a ``7`` whose bar the ``1`` or ``8`` before
+    it touches, its stem hanging from the bar, or a ``4`` run into a ``3``. So something else must be written
+    under the bar, clear of it (in ``others``): a bar that sags runs into the radicand's last symbols, not its
+    first. Nothing may hang from the bar's last pen width, and a straight stroke highest at its right end, as
+    a stem leaving the bar is (:data:`STEM_SHARE`, :data:`STEM_INK`), must have more writing under the bar
+    after it (a ``(`` does, in ``√(6-2)``). Crumbs of the cut over a piece (:data:`CRUMB_PENS`: a ``3``'s
+    hook) go with it; others are the bar's.
+    """
+    found = _bar_and_check(mask, stroke_width, symbol_height, along_top=True)
+    if found is None:
+        return []
+    left, right, _, tops, bottoms = found
+    runs = _top_runs(mask[:, left:right + 1], tops[left:right + 1])
+    thin = runs <= BAR_PENS * stroke_width
+    hanging = bottoms[left:right + 1] - tops[left:right + 1] + 1 > runs
+    if not (hanging | ~thin).any():
+        return []
+    thickness = int(np.ceil(np.median(runs[thin]))) if thin.any() else int(np.ceil(stroke_width))
+    cut = mask.copy()
+    for column, row in enumerate(tops[left:right + 1], start=left):
+        cut[row:row + thickness + 1, column] = False
+    labels, count = ndi.label(cut)
+    check_labels = set(np.unique(labels[:, :left]).tolist()) - {0}
+    body = np.flatnonzero(np.isin(labels, list(check_labels)).any(axis=0))
+    end = right - stroke_width  # the bar ends free
+    pieces, crumbs = [], []
+    for label in range(1, count + 1):
+        if label in check_labels:
+            continue
+        piece = labels == label
+        piece_rows, piece_columns = np.flatnonzero(piece.any(axis=1)), np.flatnonzero(piece.any(axis=0))
+        if piece_rows[-1] + 1 - piece_rows[0] <= CRUMB_PENS * stroke_width:
+            crumbs.append((piece, piece_columns[0], piece_columns[-1]))
+            continue
+        if piece_columns[-1] > end or (body.size and piece_columns[0] <= body[-1]):
+            return []  # a stem from the bar's end, or the glyph's own body under its top: no radical
+        width, tall = piece_columns[-1] + 1 - piece_columns[0], piece_rows[-1] + 1 - piece_rows[0]
+        summit = np.flatnonzero(piece[piece_rows[0]])
+        straight = piece.sum() <= STEM_INK * np.hypot(width, tall) * stroke_width
+        stem = straight and summit.mean() > piece_columns[-1] - STEM_SHARE * width
+        pieces.append((piece, piece_columns[-1] if stem else None))
+    if not pieces:
+        return []
+    if others is None or not others[:, left:right + 1].any():
+        return []  # nothing else under the bar: two digits written into each other as often as a root
+    beyond = others.copy()
+    for piece, _ in pieces:
+        beyond |= piece
+    if any(end_column is not None and not beyond[:, end_column + 1:right + 1].any() for _, end_column in pieces):
+        return []  # a stem going down and left from the bar, as a 7's, with nothing written after it
+    pieces = [piece for piece, _ in pieces]
+    for crumb, first, last in crumbs:  # one over a piece is a tip of its symbol the cut took off (a 3's hook)
+        for piece in pieces:
+            columns = np.flatnonzero(piece.any(axis=0))
+            if first <= columns[-1] and columns[0] <= last:
+                piece |= crumb
+                break
+    radical = mask & ~np.logical_or.reduce(pieces)
+    bar = radical_bar(radical, (0, 0), stroke_width, symbol_height)
+    if bar is None or not all(bar.reaches(rows[-1], rows[-1] + 1 - rows[0])
+                              for rows in (np.flatnonzero(p.any(axis=1)) for p in pieces)):
+        return []
+    return pieces
+
+
+def _top_runs(mask, tops):
+    """Length of the run of ink down from each column's top row: the bar's own thickness, where nothing hangs
+    from it."""
+    below = np.arange(mask.shape[0])[:, None] >= tops[None, :]
+    gaps = below & ~mask
+    first_gap = np.where(gaps.any(axis=0), np.argmax(gaps, axis=0), mask.shape[0])
+    return first_gap - tops
 
 
 def find_radicals(segments, stroke_width, symbol_height, roles=None):

@@ -27,7 +27,7 @@ from skimage.measure import label
 from skimage.morphology import skeletonize
 
 from py_pipeline.exponents import is_exponent
-from py_pipeline.radicals import MIN_BAR_LENGTH, radical_bar
+from py_pipeline.radicals import MIN_BAR_LENGTH, hanging_pieces, radical_bar
 
 HYSTERESIS_LOW = 0.5
 """Share of Otsu's threshold down to which hysteresis extends a stroke: faint joints stay attached."""
@@ -226,6 +226,11 @@ def segment(ink):
 
     parts = _components(labels, count)
     symbol_height = _symbol_height(parts, stroke_width)
+    labels, split_count = _split_radicands(labels, count, parts, stroke_width, symbol_height)
+    if split_count != count:
+        count = split_count
+        parts = _components(labels, count)
+        symbol_height = _symbol_height(parts, stroke_width)
     _classify_shapes(parts, labels, stroke_width, symbol_height)
     band = _line_band(parts)
     groups = _group(parts, labels, stroke_width, symbol_height, band)
@@ -568,6 +573,20 @@ def _group(parts, labels, stroke_width, symbol_height, band):
     for i in range(len(parts)):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+def _split_radicands(labels, count, parts, stroke_width, symbol_height):
+    """``(labels, count)`` with writing run into a square root's bar given labels of its own
+    (:func:`py_pipeline.radicals.hanging_pieces`); the same labels when there is none."""
+    for p in parts:
+        if p.width < MIN_BAR_LENGTH * symbol_height:
+            continue
+        window = labels[p.y0:p.y1, p.x0:p.x1]
+        others = (window > 0) & (window != p.label)
+        for piece in hanging_pieces(window == p.label, stroke_width, symbol_height, others):
+            count += 1
+            window[piece] = count
+    return labels, count
 
 
 def _radical_bars(parts, labels, strokes, stroke_width, symbol_height):

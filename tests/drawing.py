@@ -68,6 +68,8 @@ SYMBOLS = {
                     _arc(0.78, 0.8, 0.15, 0.15, 0, 360, 20)]),
     # An 8 leaning back: its loops high on the left and low on the right, like the rings of a %.
     "8back": (0.6, [_arc(0.35, 0.25, 0.22, 0.2, 90, 450, 24), _arc(0.62, 0.7, 0.28, 0.25, -90, 270, 24)]),
+    # A 7 whose bar runs on past where its stem leaves it.
+    "7over": (0.7, [[(0.05, 0.06), (0.95, 0.06)], [(0.75, 0.06), (0.35, 0.96)]]),
     "7blob": (0.6, [[(-0.15, 0.05)], [(0.14, 0.06), (0.92, 0.06), (0.4, 0.96)]]),
     "3blob": (0.6, [_arc(0.45, 0.27, 0.38, 0.23, 200, 450, 16) + _arc(0.45, 0.73, 0.42, 0.23, 270, 520, 16),
                     [(-0.1, 0.88)]]),
@@ -261,12 +263,13 @@ def side_by_side(left, right, overlap):
 
 
 def draw_root(radicand, *, before=(), after=(), line_height=60, pen_width=6, gap=0.25, lead=0.55, bar=0.15,
-              overhang=0.1):
+              overhang=0.1, sag=0.0):
     """A line ``before`` + ``√`` over ``radicand`` + ``after``, as a hand writes ``3+√49``.
 
     The radical is one stroke: a short tick up, down to the line's foot, up to ``bar`` line heights above the
-    radicand's top and along over it, ``overhang`` line heights past its end. ``lead`` (line heights) is the
-    width of the check before the radicand.
+    radicand's top and along over it, ``overhang`` line heights past its end, where it has dropped ``sag``
+    line heights (a bar that sags into the radicand's last symbols). ``lead`` (line heights) is the width of
+    the check before the radicand.
 
     Returns
     -------
@@ -287,7 +290,7 @@ def draw_root(radicand, *, before=(), after=(), line_height=60, pen_width=6, gap
     top, h = line_height, line_height
     stroke = [(start - lead * h, top + 0.62 * h), (start - 0.85 * lead * h, top + 0.55 * h),
               (start - 0.55 * lead * h, top + h), (start - 0.15 * h, top - bar * h),
-              (end + overhang * h, top - bar * h)]
+              (end + overhang * h, top + (sag - bar) * h)]
     radical = np.zeros_like(ink)
     draw_polyline(radical, stroke, pen_width)
     rows, cols = np.flatnonzero((radical >= 0.5).any(axis=1)), np.flatnonzero((radical >= 0.5).any(axis=0))

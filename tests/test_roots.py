@@ -3,13 +3,15 @@ under its bar, not as the ``5`` the classifier, which has no ``√`` class, take
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
+from scipy import ndimage as ndi
 
 from drawing import draw, draw_fraction, draw_root
 from py_pipeline.errors import EvaluationError, ExpressionError
 from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.expression import parse_text
-from py_pipeline.radicals import find_radicals
+from py_pipeline.radicals import find_radicals, hanging_pieces
 from py_pipeline.recognize import recognize
 from py_pipeline.segment import segment
 from training.model_store import load_classifier
@@ -86,6 +88,57 @@ def test_a_radical_and_what_its_bar_covers_are_found(radicand, before, after, li
 
 
 @pytest.mark.parametrize("line_height, pen_width", SIZES)
+@pytest.mark.parametrize("radicand", ["16", "49", "1+3", "(6-2)", "12.5"])
+def test_a_radicand_the_bar_sags_into_is_cut_off_it(radicand, line_height, pen_width):
+    drawing = _sagging_into_the_last_symbol(radicand, line_height=line_height, pen_width=pen_width)
+    found = segment(drawing.ink)
+    radicals = find_radicals(found.segments, found.stroke_width, found.symbol_height)
+    assert len(radicals) == 1 and len(radicals[0].radicand) == len(radicand)
+
+
+def test_the_tip_the_cut_takes_off_a_symbol_run_into_the_bar_stays_with_it():
+    # The bar run well into the 3's top: cut off at the bar's rows, the 3's hook falls away as a crumb.
+    found = segment(draw_root("1+3", line_height=40, pen_width=4, bar=0.2, sag=0.25).ink)
+    radicals = find_radicals(found.segments, found.stroke_width, found.symbol_height)
+    assert len(radicals) == 1 and len(radicals[0].radicand) == 3
+    assert found.segments[radicals[0].index].n_components == 1
+
+
+@pytest.mark.parametrize("line_height, pen_width", SIZES)
+def test_a_lone_symbol_run_into_the_bar_is_not_read_as_a_root(line_height, pen_width):
+    # With nothing else under the bar, a 4 run into a 3 looks the same (√3): two digits are read instead.
+    found = segment(draw_root("9", line_height=line_height, pen_width=pen_width, bar=0.0).ink)
+    assert find_radicals(found.segments, found.stroke_width, found.symbol_height) == []
+
+
+@pytest.mark.parametrize("line_height, pen_width", SIZES)
+@pytest.mark.parametrize("names", [["1", "7"], ["8", "7"], ["4", "7"], ["1", "7", "7"], ["5", "3"], ["2", "7"],
+                                   ["1", "7over"], ["8", "7over"], ["2", "7over"], ["3", "7over"], ["9", "7over"]])
+def test_a_seven_touched_at_its_bar_by_the_digit_before_keeps_its_stem(names, line_height, pen_width):
+    # A digit touching the left end of a 7's bar makes a check and a bar with the 7's stem hanging from it.
+    for gap in np.arange(0.0, -0.4, -0.02):   # written into each other just far enough to touch
+        touching = draw(names, line_height=line_height, pen_width=pen_width, gap=gap)
+        if len(_components(touching.ink)) < len(names):
+            break
+    assert len(_components(touching.ink)) < len(names)
+    assert all(hanging_pieces(mask, pen_width, line_height) == [] for mask in _components(touching.ink))
+
+
+def _sagging_into_the_last_symbol(radicand, **kwargs):
+    """``draw_root`` with the bar sagging just far enough to run into the radicand's last symbol."""
+    for sag in np.arange(0.0, 0.5, 0.01):
+        drawing = draw_root(radicand, bar=0.2, sag=sag, **kwargs)
+        if len(_components(drawing.ink)) <= len(_components(draw_root(radicand, bar=0.2, **kwargs).ink)) - 1:
+            return drawing
+    raise AssertionError("the bar never ran into the radicand")
+
+
+def _components(ink):
+    labels, count = ndi.label(ink > 0.5)
+    return [labels == label for label in range(1, count + 1)]
+
+
+@pytest.mark.parametrize("line_height, pen_width", SIZES)
 @pytest.mark.parametrize("names", [
     ["7", "1"], ["7", "4", "1"], ["5long", "1"], ["5float", "2"], ["5flick", "3"], ["4tall", "1"], ["+tall", "7"],
     ["/lean", "7"],
@@ -109,19 +162,26 @@ def classify():
     return load_classifier(None)
 
 
-@pytest.mark.parametrize("line_height, pen_width", SIZES)
-@pytest.mark.parametrize("radicand, before, after, expression, value", [
+DRAWN_ROOTS = [
     ("9", (), (), "sqrt(9)", "3"),
     ("49", ("3", "+"), (), "3+sqrt(49)", "10"),
     ("16", (), ("+", "1"), "sqrt(16)+1", "5"),
     ("1+3", ("2", "×"), (), "2*sqrt(1+3)", "4"),
     ("9-2.75", (), (), "sqrt(9-2.75)", "5/2"),
     ("6.25", (), ("-", "1"), "sqrt(6.25)-1", "3/2"),
-])
-def test_a_drawn_square_root_is_read_and_calculated(classify, radicand, before, after, expression, value,
+    ("(6-2)", ("1", "+"), (), "1+sqrt((6-2))", "3"),
+]
+
+
+@pytest.mark.parametrize("line_height, pen_width", SIZES)
+@pytest.mark.parametrize("radicand, before, after, expression, value, sag",
+                         [case + (False,) for case in DRAWN_ROOTS]     # the bar clear of the radicand
+                         + [case + (True,) for case in DRAWN_ROOTS if len(case[0]) > 1])   # sagging into it
+def test_a_drawn_square_root_is_read_and_calculated(classify, radicand, before, after, expression, value, sag,
                                                       line_height, pen_width):
     # Before: √9 was read 59, 3+√49 read 3+549 = 552, 2×√(1+3) read 2*15+3 = 33.
-    drawing = draw_root(radicand, before=before, after=after, line_height=line_height, pen_width=pen_width)
+    size = {"before": before, "after": after, "line_height": line_height, "pen_width": pen_width}
+    drawing = _sagging_into_the_last_symbol(radicand, **size) if sag else draw_root(radicand, **size)
     result = recognize(drawing.grey(), classify)
     assert (result.expression, result.to_dict()["value"]) == (expression, value)
     radical = result.symbols[len(before)]
