@@ -524,8 +524,8 @@ def test_any_symbol_can_be_picked_when_the_guesses_miss_it(open_page):
     listed = page.locator("#alternatives .alternative .alternative-char").all_inner_texts()
     keys = page.locator("#alternatives .keypad .key").all_inner_texts()
     assert sorted(listed) == ["1", "2", "7"]                           # the guesses, with their shares
-    assert len(keys) == 19 - 3 and not set(keys) & set(listed)        # every other symbol, once
-    assert {"0", "/", "(", ")", ".", "=", "×", "−", "%"} <= set(keys)
+    assert len(keys) == 20 - 3 and not set(keys) & set(listed)        # every other symbol, once
+    assert {"0", "/", "(", ")", ".", "=", "×", "−", "%", "√"} <= set(keys)
     page.locator("#alternatives .key", has_text="/").click()
     page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")
     sent = calls(page, "evaluate")[0]["args"]["symbols"]

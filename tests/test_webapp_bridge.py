@@ -94,6 +94,12 @@ def test_evaluate_keeps_a_square_root_and_what_it_covers():
                                                                ["1+3 = 4", "√4 = 2", "2×2 = 4", "4−1 = 3"])
 
 
+def test_a_symbol_corrected_to_a_root_takes_the_root_of_what_follows():
+    # A √ misread as a 5 and picked from the keypad has no role: it applies to the number after it.
+    out = evaluate("3+√49")
+    assert (out["expression"], out["value"]) == ("3+sqrt49", "10")
+
+
 def test_evaluate_refuses_malformed_requests():
     with pytest.raises(ValueError, match="symbols"):
         evaluate_symbols_json(json.dumps({"char": "1"}))

@@ -20,7 +20,7 @@ const SPOKEN = {
 };
 const OPERATORS = new Set(['+', '-', '*', '×', '/', '÷', '=', '%', '√']);
 /** Every symbol a reading can be corrected to (the symbols the pipeline knows, in display form). */
-const KEYPAD = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-', '×', '/', '(', ')', '.', '%', '='];
+const KEYPAD = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-', '×', '/', '(', ')', '.', '%', '√', '='];
 const POPOVER = typeof HTMLElement.prototype.showPopover === 'function';
 
 const $ = (id) => document.getElementById(id);
