@@ -1,7 +1,10 @@
 """Exact values of parsed expressions, how to show them, and the steps that lead to them.
 
 Standard library only, so it loads in a bare Pyodide. Arithmetic is done with :class:`fractions.Fraction`:
-``0.1+0.2=0.3`` is true and ``1/3*3`` is exactly 1. Work is bounded so no drawing can hang the page:
+``0.1+0.2=0.3`` is true and ``1/3*3`` is exactly 1. The one value that has no exact form is the square root
+of a number that is not the square of a fraction (``√2``): it is worked out to :data:`WORKING_DIGITS`
+significant digits, and so is everything calculated from it, which is then *approximate*: shown rounded
+after ``≈``, never as a fraction. Work is bounded so no drawing can hang the page:
 every literal and every intermediate result may have at most :data:`MAX_DIGITS` digits (numerator and
 denominator together), and tree walks are iterative (:func:`py_pipeline.expression.fold`).
 
@@ -16,6 +19,9 @@ Rendering (:meth:`Value.to_dict`):
 * ``display`` is what a person reads, with a typographic minus: ``"−28"``, ``"7/2 = 3.5"``,
   ``"1/3 ≈ 0.3333333333"``, ``"1/7000000 ≈ 1.428571429×10⁻⁷"``, ``"true: both sides equal 5"``,
   ``"false: 5 ≠ 6"``.
+* ``approximate`` is True for a value worked out from an irrational root: then ``value`` is the rounded
+  decimal (``"1.414213562"``), ``decimal`` the same with ``…`` and ``display`` ``"≈ 1.414213562"``; an
+  equation of such values is true when both sides agree to :data:`AGREEING_DIGITS` significant digits.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from py_pipeline.errors import EvaluationError
-from py_pipeline.expression import POWER, Binary, Equation, Number, Percent, Root, Unary, fold, leftmost_symbol
+from py_pipeline.expression import POWER, ROOT, Binary, Equation, Number, Percent, Root, Unary, fold, leftmost_symbol
 
 MAX_DIGITS = 4000
 """Most decimal digits a number (numerator plus denominator) may have. Below CPython's 4300-digit limit on
@@ -38,6 +44,14 @@ EXACT_DECIMAL_PLACES = 30
 
 APPROXIMATE_DIGITS = 10
 """Significant digits of a rounded decimal."""
+
+WORKING_DIGITS = 40
+"""Significant digits an irrational root, and every result calculated from one, is worked out to: far more
+than are shown, and few enough that a long calculation with roots stays small."""
+
+AGREEING_DIGITS = 30
+"""Significant digits to which the two sides of an equation with an irrational root must agree to be equal:
+the working digits, less what a few dozen roundings can cost."""
 
 MAX_STEPS = 200
 """Most steps :func:`steps` lists; the rest are summarised in one line."""
@@ -56,8 +70,9 @@ _SUPERSCRIPT_LENGTH = 6
 class Value:
     """The result of :func:`evaluate`.
 
-    ``kind`` is ``"number"`` (then ``number`` holds the exact value) or ``"equation"`` (then ``truth`` says
-    whether both sides are equal and ``left``/``right`` hold their values).
+    ``kind`` is ``"number"`` (then ``number`` holds the value: exact, or to :data:`WORKING_DIGITS` when
+    ``approximate``) or ``"equation"`` (then ``truth`` says whether both sides are equal and ``left``/``right``
+    hold their values).
     """
 
     kind: str
@@ -65,24 +80,36 @@ class Value:
     truth: bool | None = None
     left: Value | None = None
     right: Value | None = None
+    approximate: bool = False
 
     @classmethod
-    def of_number(cls, number):
-        return cls("number", number=number)
+    def of_number(cls, number, approximate=False):
+        return cls("number", number=number, approximate=approximate)
 
     @classmethod
     def of_equation(cls, left, right):
-        return cls("equation", truth=left == right, left=cls.of_number(left), right=cls.of_number(right))
+        """``left`` and ``right`` are ``(number, approximate)``."""
+        (left, left_approximate), (right, right_approximate) = left, right
+        approximate = left_approximate or right_approximate
+        return cls("equation", truth=_agree(left, right) if approximate else left == right,
+                   left=cls.of_number(left, left_approximate), right=cls.of_number(right, right_approximate),
+                   approximate=approximate)
 
     def to_dict(self):
         """JSON form; see the module docstring for the meaning of each field."""
         if self.kind == "equation":
-            left, right = _short(self.left.number), _short(self.right.number)
-            display = f"true: both sides equal {left}" if self.truth else f"false: {left} ≠ {right}"
+            left = _short(self.left.number, self.left.approximate)
+            right = _short(self.right.number, self.right.approximate)
+            agreeing = f" (to {AGREEING_DIGITS} significant digits)" if self.approximate else ""
+            display = f"true: both sides equal {left}{agreeing}" if self.truth else f"false: {left} ≠ {right}"
             return {"kind": "equation", "value": "true" if self.truth else "false", "decimal": None,
-                    "exact_decimal": None, "display": display,
+                    "exact_decimal": None, "display": display, "approximate": self.approximate,
                     "left": self.left.to_dict(), "right": self.right.to_dict()}
         number = self.number
+        if self.approximate:
+            rounded = _rounded(number)
+            return {"kind": "number", "value": rounded, "decimal": rounded + "…", "exact_decimal": False,
+                    "display": f"≈ {_typographic(_with_power_of_ten(rounded))}", "approximate": True}
         decimal, exact = decimal_text(number)
         if number.denominator == 1:
             display = _typographic(decimal)
@@ -91,18 +118,18 @@ class Value:
         else:
             display = f"{_typographic(canonical(number))} ≈ {_typographic(_with_power_of_ten(decimal))}"
         return {"kind": "number", "value": canonical(number), "decimal": decimal if exact else decimal + "…",
-                "exact_decimal": exact, "display": display}
+                "exact_decimal": exact, "display": display, "approximate": False}
 
 
 def evaluate(node):
-    """Exact value of a tree from :func:`py_pipeline.expression.parse`.
+    """Value of a tree from :func:`py_pipeline.expression.parse`: exact, unless an irrational root is in it.
 
     Raises :class:`EvaluationError` for a division by zero (at the ``/``) and for numbers beyond
     :data:`MAX_DIGITS` (at the operator that made them, or at the literal).
     """
     if isinstance(node, Equation):
         return Value.of_equation(_exact(node.left, None), _exact(node.right, None))
-    return Value.of_number(_exact(node, None))
+    return Value.of_number(*_exact(node, None))
 
 
 def steps(node):
@@ -114,11 +141,10 @@ def steps(node):
     """
     log = _StepLog()
     if isinstance(node, Equation):
-        left, right = _exact(node.left, log), _exact(node.right, log)
-        if left == right:
-            log.record(f"{_short(left)} = {_short(right)}: true")
-        else:
-            log.record(f"{_short(left)} ≠ {_short(right)}: false")
+        value = Value.of_equation(_exact(node.left, log), _exact(node.right, log))
+        left = _short(value.left.number, value.left.approximate)
+        right = _short(value.right.number, value.right.approximate)
+        log.record(f"{left} = {right}: true" if value.truth else f"{left} ≠ {right}: false")
     else:
         _exact(node, log)
     return log.lines()
@@ -159,36 +185,44 @@ class _StepLog:
 
 
 def _exact(node, log):
-    """Fraction value of a calculation tree; records steps in ``log`` unless it is None."""
+    """``(value, approximate)`` of a calculation tree, the value a Fraction; records steps in ``log`` unless it
+    is None. Whatever is calculated from an approximate value is approximate, and rounded to
+    :data:`WORKING_DIGITS`."""
 
     def visit(current, operands):
+        values = [value for value, _ in operands]
+        approximate = any(inexact for _, inexact in operands)
         if isinstance(current, Number):
-            return _bounded(current.value, current.symbols[0])
+            return _bounded(current.value, current.symbols[0]), False
         if isinstance(current, Unary):
-            result = -operands[0]
+            result = -values[0]
             if log is not None and not isinstance(current.operand, Number) and not _is_percentage(current.operand):
-                log.record(f"{_MINUS}({_short(operands[0])}) = {_short(result)}")
-            return result
+                log.record(f"{_MINUS}({_short(values[0], approximate)}){_is(approximate)}"
+                           f"{_short(result, approximate)}")
+            return result, approximate
         if isinstance(current, Percent):
-            result = _bounded(operands[0] / 100, current.symbol)
+            result = _bounded(values[0] / 100, current.symbol)
             if log is not None and not isinstance(current.operand, Number):  # (2+3)%: the last step says 5%
-                log.record(f"{_operand(operands[0], first=True)}% = {_short(result)}")
-            return result
+                log.record(f"{_operand(values[0], True, approximate)}%{_is(approximate)}"
+                           f"{_short(result, approximate)}")
+            return _working(result, approximate), approximate
         if isinstance(current, Root):
-            result = _square_root(current, operands[0])
+            result, irrational = _square_root(current, values[0])
+            approximate = approximate or irrational
             if log is not None:
-                log.record(f"√{_operand(operands[0], first=False)} = {_short(result)}")
-            return result
+                log.record(f"√{_operand(values[0], False, operands[0][1])}{_is(approximate)}"
+                           f"{_short(result, approximate)}")
+            return _working(result, approximate), approximate
         if isinstance(current, Binary):
-            return _apply(current, operands[0], operands[1], log)
+            return _working(_apply(current, values[0], values[1], log, approximate), approximate), approximate
         raise EvaluationError("'=' may appear only once, between the two sides of an equation", current.symbol)
 
     return fold(node, visit)
 
 
-def _apply(node, left, right, log):
+def _apply(node, left, right, log, approximate=False):
     if node.op in "+-" and isinstance(node.right, Percent):
-        return _add_percent(node, left, right, log)
+        return _add_percent(node, left, right, log, approximate)
     if node.op == "+":
         result = left + right
     elif node.op == "-":
@@ -200,31 +234,34 @@ def _apply(node, left, right, log):
     elif right == 0:
         if isinstance(node.right, Number):
             raise EvaluationError(f"division by zero: cannot divide by {node.right.literal}", node.symbol)
-        raise EvaluationError(f"division by zero: the divisor {_abbreviated(node.right.text())} is 0", node.symbol)
+        divisor = node.right.text().replace(ROOT, "√")
+        raise EvaluationError(f"division by zero: the divisor {_abbreviated(divisor)} is 0", node.symbol)
     else:
         result = left / right
     where = node.symbol if node.symbol is not None else leftmost_symbol(node.right)
     result = _bounded(result, where)
     if log is not None and node.op == POWER:
-        base = _operand(left, first=False)  # (−2)², not −2², which would be −(2²)
+        base = _operand(left, False, approximate)  # (−2)², not −2², which would be −(2²)
         exponent = _short(right)
         raised = exponent.translate(_SUPERSCRIPTS) if len(exponent) <= _SUPERSCRIPT_LENGTH else f"^({exponent})"
-        log.record(f"{base}{raised} = {_short(result)}")
+        log.record(f"{base}{raised}{_is(approximate)}{_short(result, approximate)}")
     elif log is not None:
         shown = _STEP_OPERATORS[node.op]
-        log.record(f"{_operand_of(node.left, left, first=True)}{shown}{_operand_of(node.right, right, first=False)}"
-                   f" = {_short(result)}")
+        log.record(f"{_operand_of(node.left, left, True, approximate)}{shown}"
+                   f"{_operand_of(node.right, right, False, approximate)}{_is(approximate)}"
+                   f"{_short(result, approximate)}")
     return result
 
 
-def _add_percent(node, left, share, log):
+def _add_percent(node, left, share, log, approximate=False):
     """``left ± p%`` as a calculator reads it: ``left ± p% of left`` (``200+10%`` is 220, ``80-25%`` is 60)."""
     part = _bounded(left * share, node.right.symbol)
     result = _bounded(left + part if node.op == "+" else left - part, node.symbol)
     if log is not None:
-        log.record(f"{_operand_of(node.right, share, first=True)} of {_operand(left, first=False)} = {_short(part)}")
-        log.record(f"{_operand(left, first=True)}{_STEP_OPERATORS[node.op]}{_operand(part, first=False)}"
-                   f" = {_short(result)}")
+        log.record(f"{_operand_of(node.right, share, True, approximate)} of {_operand(left, False, approximate)}"
+                   f"{_is(approximate)}{_short(part, approximate)}")
+        log.record(f"{_operand(left, True, approximate)}{_STEP_OPERATORS[node.op]}"
+                   f"{_operand(part, False, approximate)}{_is(approximate)}{_short(result, approximate)}")
     return result
 
 
@@ -254,20 +291,41 @@ def _power(node, base, exponent):
 
 
 def _square_root(node, number):
-    """The exact square root of ``number``, which must be the square of a fraction (``√(9/4)`` is 3/2).
+    """``(root, irrational)``: the exact square root of the square of a fraction (``√(9/4)`` is 3/2), or the
+    root of any other number worked out to :data:`WORKING_DIGITS` significant digits (``√2``).
 
-    Like a fractional power, any other root has no exact value (``√2``), so it is an error rather than a
-    float; so is the root of a negative number, which has no real value at all.
+    The root of a negative number has no real value at all: an error.
     """
     if number < 0:
         raise EvaluationError(f"the square root of a negative number, {_short(number)}, has no real value",
                               node.symbol)
     numerator, denominator = math.isqrt(number.numerator), math.isqrt(number.denominator)
-    if numerator * numerator != number.numerator or denominator * denominator != number.denominator:
-        raise EvaluationError(
-            f"√{_operand(number, first=False)} has no exact value: Inkcalc calculates exactly, and "
-            f"{_short(number)} is not the square of a whole number or a fraction", node.symbol)
-    return Fraction(numerator, denominator)
+    if numerator * numerator == number.numerator and denominator * denominator == number.denominator:
+        return Fraction(numerator, denominator), False
+    # √(p/q) = √(p·q)/q; scaled by 10^k so that the integer root has the working digits and more.
+    product = number.numerator * number.denominator
+    places = max(WORKING_DIGITS - _digit_estimate(product) // 2 + 2, 0)
+    return Fraction(math.isqrt(product * 10 ** (2 * places)), number.denominator * 10 ** places), True
+
+
+def _working(number, approximate):
+    """``number`` rounded to :data:`WORKING_DIGITS` significant digits if it is approximate: the digits beyond
+    are noise, and would only make every later step slower."""
+    if not approximate or number == 0:
+        return number
+    scale = Fraction(10) ** (WORKING_DIGITS - 1 - _decimal_exponent(abs(number)))
+    return Fraction(round(number * scale)) / scale
+
+
+def _agree(left, right):
+    """Whether two approximate values agree to :data:`AGREEING_DIGITS` significant digits."""
+    largest = max(abs(left), abs(right))
+    return largest == 0 or abs(left - right) <= largest * Fraction(1, 10 ** AGREEING_DIGITS)
+
+
+def _is(approximate):
+    """How a step joins what it calculates to its result."""
+    return " ≈ " if approximate else " = "
 
 
 def _bounded(number, symbol_index):
@@ -345,8 +403,11 @@ def _typographic(text):
     return text.replace("-", _MINUS)
 
 
-def _short(number):
-    """How a step shows a number: ``14``, ``−2``, ``1.5`` (exact decimals only), otherwise ``7/3``."""
+def _short(number, approximate=False):
+    """How a step shows a number: ``14``, ``−2``, ``1.5`` (exact decimals only), otherwise ``7/3``; an
+    approximate one rounded, ``1.414213562``."""
+    if approximate:
+        return _abbreviated(_typographic(_with_power_of_ten(_rounded(number))))
     if number.denominator != 1 and _terminating_places(number.denominator) is None:
         return _abbreviated(_typographic(canonical(number)))
     return _abbreviated(_typographic(decimal_text(number)[0]))
@@ -357,16 +418,16 @@ def _is_percentage(node):
     return isinstance(node, Percent) and isinstance(node.operand, Number)
 
 
-def _operand_of(child, number, first):
+def _operand_of(child, number, first, approximate=False):
     """The operand ``child`` (a tree node) of value ``number`` in a step: a percentage as one (``10%``)."""
     if isinstance(child, Percent):
-        return _operand(number * 100, first) + "%"
-    return _operand(number, first)
+        return _operand(number * 100, first, approximate) + "%"
+    return _operand(number, first, approximate)
 
 
-def _operand(number, first):
+def _operand(number, first, approximate=False):
     """An operand inside a step: fractions, and negatives not in first place, get parentheses."""
-    text = _short(number)
+    text = _short(number, approximate)
     if "/" in text or (text.startswith(_MINUS) and not first):
         return f"({text})"
     return text

@@ -37,7 +37,7 @@ def _error(text):
 
 def test_the_readme_example():
     assert _value("12+7*(3-1)") == {"kind": "number", "value": "26", "decimal": "26", "exact_decimal": True,
-                                    "display": "26"}
+                                    "display": "26", "approximate": False}
 
 
 @pytest.mark.parametrize("text, value, decimal, exact, display", [

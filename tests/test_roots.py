@@ -5,11 +5,13 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import ndimage as ndi
 
 from drawing import draw, draw_fraction, draw_root
 from py_pipeline.errors import EvaluationError, ExpressionError
-from py_pipeline.evaluate import evaluate, steps
+from py_pipeline.evaluate import AGREEING_DIGITS, WORKING_DIGITS, evaluate, steps
 from py_pipeline.expression import parse_text
 from py_pipeline.radicals import find_radicals, hanging_pieces
 from py_pipeline.recognize import recognize
@@ -43,12 +45,62 @@ def test_the_steps_show_each_root():
     assert parse_text("2sqrt(1+3)").text() == "2sqrt(1+3)"
 
 
-@pytest.mark.parametrize("text, words, at", [
-    ("1+sqrt(2)", "√2 has no exact value", 2),
-    ("sqrt(1/3)", "√(1/3) has no exact value", 0),
-    ("sqrt(1-5)", "the square root of a negative number, −4, has no real value", 0),
+@pytest.mark.parametrize("text, value, display", [
+    ("sqrt(2)", "1.414213562", "≈ 1.414213562"),
+    ("1+sqrt(2)", "2.414213562", "≈ 2.414213562"),
+    ("sqrt(1/3)", "0.5773502692", "≈ 0.5773502692"),
+    ("-sqrt(3)", "-1.732050808", "≈ −1.732050808"),
+    ("sqrt(0.0002)", "0.01414213562", "≈ 0.01414213562"),
+    ("sqrt(8)sqrt(2)", "4", "≈ 4"),            # worked out from approximations, so approximate
+    ("sqrt(10^100+1)", "1e+50", "≈ 1×10⁵⁰"),
 ])
-def test_a_root_without_an_exact_value_is_an_error_at_the_root(text, words, at):
+def test_a_root_without_an_exact_value_is_worked_out_and_marked_approximate(text, value, display):
+    result = evaluate(parse_text(text)).to_dict()
+    assert (result["value"], result["display"], result["approximate"]) == (value, display, True)
+    assert result["decimal"] == value + "…" and result["exact_decimal"] is False
+    assert evaluate(parse_text("sqrt(9/4)")).to_dict()["approximate"] is False
+
+
+def test_an_approximate_value_is_close_and_stays_small():
+    two = evaluate(parse_text("sqrt(2)")).number
+    assert abs(two * two - 2) < Fraction(1, 10 ** (WORKING_DIGITS - 1))
+    # Every step rounds to the working digits: a long calculation with roots keeps its numbers short.
+    long = evaluate(parse_text("*".join(["sqrt(3)"] * 60))).number
+    assert len(str(long.numerator)) + len(str(long.denominator)) < 4 * WORKING_DIGITS
+    assert abs(long / 3 ** 30 - 1) < Fraction(1, 10 ** AGREEING_DIGITS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10 ** 12), st.integers(1, 10 ** 12))
+def test_the_square_of_any_root_agrees_with_its_number(numerator, denominator):
+    text = f"sqrt({numerator}/{denominator})"
+    root = evaluate(parse_text(text)).number
+    assert abs(root * root / Fraction(numerator, denominator) - 1) < Fraction(1, 10 ** (WORKING_DIGITS - 2))
+    assert evaluate(parse_text(f"{text}^2={numerator}/{denominator}")).truth is True
+    assert evaluate(parse_text(f"{text}^2=({numerator}/{denominator})(1+10^-25)")).truth is False
+
+
+def test_the_steps_say_what_is_approximate():
+    assert steps(parse_text("1+sqrt(2)")) == ["√2 ≈ 1.414213562", "1+1.414213562 ≈ 2.414213562"]
+    assert steps(parse_text("sqrt(2)^2=2"))[-1] == "2 = 2: true"
+
+
+@pytest.mark.parametrize("text, truth, display", [
+    ("sqrt(2)*sqrt(2)=2", True, "true: both sides equal 2 (to 30 significant digits)"),
+    ("sqrt(2)=1.414", False, "false: 1.414213562 ≠ 1.414"),
+    ("sqrt(8)=2sqrt(2)", True, "true: both sides equal 2.828427125 (to 30 significant digits)"),
+])
+def test_an_equation_with_roots_is_true_when_both_sides_agree_to_the_digits_worked_out(text, truth, display):
+    value = evaluate(parse_text(text))
+    assert (value.truth, value.to_dict()["display"]) == (truth, display)
+
+
+@pytest.mark.parametrize("text, words, at", [
+    ("sqrt(1-5)", "the square root of a negative number, −4, has no real value", 0),
+    ("1+sqrt(-2)", "the square root of a negative number, −2, has no real value", 2),
+    ("1/(sqrt(2)-sqrt(2))", "division by zero: the divisor √(2)-√(2) is 0", 1),
+])
+def test_a_root_without_a_real_value_is_an_error_at_the_root(text, words, at):
     with pytest.raises(EvaluationError) as caught:
         evaluate(parse_text(text))
     assert words in caught.value.message
@@ -191,8 +243,7 @@ def test_a_drawn_square_root_is_read_and_calculated(classify, radicand, before, 
     assert all(abs(a - b) <= 3 for a, b in zip(radical.box, drawing.boxes[len(before)]))
 
 
-def test_a_drawn_root_without_an_exact_value_points_at_the_radical(classify):
+def test_a_drawn_root_without_an_exact_value_is_approximate(classify):
     result = recognize(draw_root("2", before=["1", "+"]).grey(), classify)
-    assert result.expression == "1+sqrt(2)"
-    assert result.value is None and "√2 has no exact value" in result.error.message
-    assert result.error.symbol_index == 2
+    assert result.expression == "1+sqrt(2)" and result.error is None
+    assert (result.to_dict()["value"], result.to_dict()["display"]) == ("2.414213562", "≈ 2.414213562")

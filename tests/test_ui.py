@@ -82,7 +82,8 @@ export function createRuntime(onProgress) {
       const error = fake.error ? {...fake.error, box: symbols[fake.error.symbol_index]?.box ?? null} : null;
       return {
         expression, value: error ? null : (fake.value ?? '7/2'), decimal: error ? null : (fake.decimal ?? '3.5'),
-        display: error ? null : (fake.display ?? '7/2 = 3.5'), steps: ['3−1 = 2', '7×2 = 14'],
+        display: error ? null : (fake.display ?? '7/2 = 3.5'), approximate: fake.approximate ?? false,
+        steps: ['3−1 = 2', '7×2 = 14'],
         error, symbols, tree: fake.tree ?? {number: '7'}, corrections: fake.corrections ?? [],
         tokens: fake.tokens ?? [{kind: 'number', text: '7', symbols: [0]}],
         timings_ms: {segment: 1}, tilt_deg: fake.tilt_deg ?? 0.0, ruled_lines: fake.ruled_lines ?? 0,
@@ -462,6 +463,18 @@ def test_a_square_root_is_shown_with_its_bar_over_what_it_covers(open_page):
     sent = calls(page, "evaluate")[0]["args"]["symbols"]
     assert [(s["char"], s["role"]) for s in sent] == [
         ("3", ""), ("+", ""), ("√", "radical"), ("4", "radicand"), ("7", "radicand")]
+    assert page.errors == []
+
+
+def test_an_approximate_answer_is_shown_after_an_approximately_equal_sign(open_page):
+    page = open_page(fake={"chars": ["√", "2"], "roles": ["radical", "radicand"], "expression": "sqrt(2)",
+                           "value": "1.414213562", "decimal": "1.414213562…", "display": "≈ 1.414213562",
+                           "approximate": True})
+    for x in (0.3, 0.4):
+        draw(page, [(x, 0.3), (x + 0.05, 0.6)])
+    page.wait_for_selector("#value .exact")
+    assert page.inner_text("#value").replace("\n", "") == "≈ 1.414213562"
+    assert page.inner_text("#overlay .inline-answer") == "≈ 1.414213562"
     assert page.errors == []
 
 

@@ -484,12 +484,14 @@ function renderValue(result) {
  * or "✓ true: both sides equal 4" / "✗ false: 3 ≠ 4" for a=b.
  * @returns {{kind: string, parts: [string, string][]} | null}
  */
-function valueLine({value, display}) {
+function valueLine({value, display, approximate}) {
   if (value === null || value === undefined) return null;
   const text = display || displayText(value);
   if (value === 'true' || value === 'false') {
     return {kind: `truth-${value}`, parts: [['truth', `${value === 'true' ? '✓' : '✗'} ${text}`]]};
   }
+  // Worked out from an irrational root: only a rounded decimal, after ≈.
+  if (approximate) return {kind: 'number', parts: [['equals', '≈ '], ['exact', text.replace(/^≈ /, '')]]};
   // The exact value stands out; its decimal form follows quietly.
   const [exact, ...decimal] = text.split(/ (?=[=≈] )/);
   return {kind: 'number', parts: [['equals', '= '], ['exact', exact], ...decimal.map((d) => ['decimal', ` ${d}`])]};
@@ -534,7 +536,9 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   const answer = document.createElement('p');
   answer.className = `inline-answer ${line.kind}`;
   answer.setAttribute('aria-hidden', 'true');
-  answer.textContent = line.kind !== 'number' ? value.slice(0, 1) : chars.at(-1) === '=' ? value : `= ${value}`;
+  const [, relation] = line.parts[0];
+  const written = chars.at(-1) === '=' ? value : `${relation}${value}`;
+  answer.textContent = line.kind !== 'number' ? value.slice(0, 1) : written;
   const lineHeight = y1 - y0;
   answer.style.fontSize = `${Math.min(96, Math.max(16, 0.7 * lineHeight))}px`;
   const surface = ui.overlay.getBoundingClientRect();
