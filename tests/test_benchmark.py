@@ -49,28 +49,18 @@ def test_the_photo_benchmark_reads_photographs_of_the_drawings():
 
 
 @pytest.mark.slow
-def test_the_structured_benchmark_compares_with_the_text_the_pipeline_writes():
-    run = subprocess.run([sys.executable, "benchmarks/recognition.py", "--count", "12", "--seed", "1",
-                          "--structured", "--show-misses", "12"], cwd=ROOT, capture_output=True, text=True,
-                         timeout=300)
+@pytest.mark.parametrize("option, described, notation", [
+    ("--structured", "structured", "{|}:"),     # stacked fractions {A|B}, raised exponents
+    ("--roots", "with roots", "[]:"),           # square roots [A]
+])
+def test_the_layout_benchmarks_compare_with_the_text_the_pipeline_writes(option, described, notation):
+    run = subprocess.run([sys.executable, "benchmarks/recognition.py", "--count", "12", "--seed", "1", option,
+                          "--show-misses", "12"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    assert re.search(r"drawings\s+12 \(\d+ symbols, seed 1, touching 0.15, structured\)", out)
+    assert re.search(rf"drawings\s+12 \(\d+ symbols, seed 1, touching 0.15, {described}\)", out)
     exact, count = map(int, re.search(r"exact match\s+(\d+)/(\d+)", out).groups())
     assert count == 12 and exact > 0
     # Misses list what was drawn the way the pipeline writes it: no composer notation left in it.
     for drawn in re.findall(r"miss: drew '([^']*)'", out):
-        assert not set(drawn) & set("{|}:")
-
-
-@pytest.mark.slow
-def test_the_root_benchmark_reads_square_roots():
-    run = subprocess.run([sys.executable, "benchmarks/recognition.py", "--count", "12", "--seed", "1", "--roots",
-                          "--show-misses", "12"], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    out = run.stdout
-    assert re.search(r"drawings\s+12 \(\d+ symbols, seed 1, touching 0.15, with roots\)", out)
-    exact, count = map(int, re.search(r"exact match\s+(\d+)/(\d+)", out).groups())
-    assert count == 12 and exact > 0
-    for drawn in re.findall(r"miss: drew '([^']*)'", out):
-        assert not set(drawn) & set("[]:")
+        assert not set(drawn) & set(notation)
