@@ -48,14 +48,6 @@ CHECK_WIDTH = 1.0
 """Farthest the check's lowest ink lies left of the bar's start, in symbol heights: a radical's check rises
 straight into its bar."""
 
-STEM_SHARE = 0.25
-"""The stem of a ``7`` whose bar something before it touches is highest in its last quarter, where it
-leaves the bar…"""
-
-STEM_INK = 1.4
-"""…and is one straight stroke: no more ink than this many times a pen's trace along its box's diagonal (a
-``6``, also highest at its right, has a loop)."""
-
 CRUMB_PENS = 2.0
 """A piece cut off a radical's bar no taller than this many pen widths is a crumb of the bar, not writing."""
 
@@ -160,10 +152,8 @@ def hanging_pieces(mask, stroke_width, symbol_height, others=None):
     Two digits written into each other can have that shape too: a ``7`` whose bar the ``1`` or ``8`` before
     it touches, its stem hanging from the bar, or a ``4`` run into a ``3``. So something else must be written
     under the bar, clear of it (in ``others``): a bar that sags runs into the radicand's last symbols, not its
-    first. Nothing may hang from the bar's last pen width, and a straight stroke highest at its right end, as
-    a stem leaving the bar is (:data:`STEM_SHARE`, :data:`STEM_INK`), must have more writing under the bar
-    after it (a ``(`` does, in ``√(6-2)``). Crumbs of the cut over a piece (:data:`CRUMB_PENS`: a ``3``'s
-    hook) go with it; others are the bar's.
+    first. Crumbs of the cut over a piece (:data:`CRUMB_PENS`: a ``3``'s hook) go with it; others are the
+    bar's.
     """
     found = _bar_and_check(mask, stroke_width, symbol_height, along_top=True)
     if found is None:
@@ -180,8 +170,6 @@ def hanging_pieces(mask, stroke_width, symbol_height, others=None):
         cut[row:row + thickness + 1, column] = False
     labels, count = ndi.label(cut)
     check_labels = set(np.unique(labels[:, :left]).tolist()) - {0}
-    body = np.flatnonzero(np.isin(labels, list(check_labels)).any(axis=0))
-    end = right - stroke_width  # the bar ends free
     pieces, crumbs = [], []
     for label in range(1, count + 1):
         if label in check_labels:
@@ -191,23 +179,11 @@ def hanging_pieces(mask, stroke_width, symbol_height, others=None):
         if piece_rows[-1] + 1 - piece_rows[0] <= CRUMB_PENS * stroke_width:
             crumbs.append((piece, piece_columns[0], piece_columns[-1]))
             continue
-        if piece_columns[-1] > end or (body.size and piece_columns[0] <= body[-1]):
-            return []  # a stem from the bar's end, or the glyph's own body under its top: no radical
-        width, tall = piece_columns[-1] + 1 - piece_columns[0], piece_rows[-1] + 1 - piece_rows[0]
-        summit = np.flatnonzero(piece[piece_rows[0]])
-        straight = piece.sum() <= STEM_INK * np.hypot(width, tall) * stroke_width
-        stem = straight and summit.mean() > piece_columns[-1] - STEM_SHARE * width
-        pieces.append((piece, piece_columns[-1] if stem else None))
+        pieces.append(piece)
     if not pieces:
         return []
     if others is None or not others[:, left:right + 1].any():
         return []  # nothing else under the bar: two digits written into each other as often as a root
-    beyond = others.copy()
-    for piece, _ in pieces:
-        beyond |= piece
-    if any(end_column is not None and not beyond[:, end_column + 1:right + 1].any() for _, end_column in pieces):
-        return []  # a stem going down and left from the bar, as a 7's, with nothing written after it
-    pieces = [piece for piece, _ in pieces]
     for crumb, first, last in crumbs:  # one over a piece is a tip of its symbol the cut took off (a 3's hook)
         for piece in pieces:
             columns = np.flatnonzero(piece.any(axis=0))
