@@ -566,7 +566,8 @@ def _group(parts, labels, stroke_width, symbol_height, band):
         parent[find(upper)] = find(lower)
         taken.update((upper, lower))
 
-    for piece, owner in _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band):
+    for piece, owner in _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band,
+                                         radicals):
         parent[find(piece)] = find(owner)
 
     groups = {}
@@ -676,7 +677,7 @@ def _colons(parts, taken, symbol_height, band):
     return pairs
 
 
-def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band):
+def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band, radicals=None):
     """``(piece, owner)`` pairs: dots and lone bars that are part of a neighbouring symbol, not symbols.
 
     A dot belongs to the stroke its ink (nearly) touches (:data:`TOUCH_DISTANCE`, :data:`OVER_DISTANCE`); a
@@ -695,11 +696,13 @@ def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_h
     def in_top_band(p):
         return height > 0 and (p.cy - band[0]) / height < TOP_BAND
 
-    def nearest_symbol(p, exclude):
+    def nearest_symbol(piece, exclude):
+        p = parts[piece]
         best, best_gap = None, ATTACH_REACH * symbol_height
         for root, (x0, y0, x1, y1) in boxes.items():
-            if root == exclude:
-                continue
+            if root == exclude or any(_under_radical(m, piece, parts, radicals or {}, stroke_width)
+                                      for m in members[root]):
+                continue  # a mark under a square root's bar is what the root is of, not a piece of it
             gap = max(x0 - p.x1, p.x0 - x1, y0 - p.y1, p.y0 - y1, 0)
             if gap < best_gap or (gap == best_gap and best is not None and x0 < boxes[best][0]):
                 best, best_gap = root, gap
@@ -710,13 +713,13 @@ def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_h
         if p.shape == "dot" and i not in taken:
             owner = _touched_symbol(p, parts, labels, symbol_height)
             if owner is None and in_top_band(p):
-                owner = nearest_symbol(p, exclude=None)
+                owner = nearest_symbol(i, exclude=None)
             if owner is not None:
                 pairs.append((i, owner))
     for root, group in members.items():
         bar = parts[group[0]]
         if len(group) == 1 and bar.shape == "bar" and in_top_band(bar):
-            owner = nearest_symbol(bar, exclude=root)
+            owner = nearest_symbol(group[0], exclude=root)
             if owner is None or _exponent_sign(bar, [box for r, box in boxes.items() if r != root], stroke_width):
                 continue
             # High on the line, but is it high on the symbol? With few strokes the line's band is a guess (a

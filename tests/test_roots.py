@@ -148,6 +148,15 @@ def test_a_radicand_the_bar_sags_into_is_cut_off_it(radicand, line_height, pen_w
     assert len(radicals) == 1 and len(radicals[0].radicand) == len(radicand)
 
 
+@pytest.mark.parametrize("line_height, pen_width", SIZES)
+def test_a_piece_high_under_the_bar_goes_with_its_symbol_not_the_radical(line_height, pen_width):
+    # A 5 whose flag floats off to its right: high on the line, the flag is nearer the radical's box.
+    found = segment(draw_root(["1", "5float"], line_height=line_height, pen_width=pen_width).ink)
+    radicals = find_radicals(found.segments, found.stroke_width, found.symbol_height)
+    assert len(radicals) == 1 and len(radicals[0].radicand) == 2
+    assert found.segments[radicals[0].radicand[1]].n_components == 2
+
+
 def test_the_tip_the_cut_takes_off_a_symbol_run_into_the_bar_stays_with_it():
     # The bar run well into the 3's top: cut off at the bar's rows, the 3's hook falls away as a crumb.
     found = segment(draw_root("1+3", line_height=40, pen_width=4, bar=0.2, sag=0.25).ink)
