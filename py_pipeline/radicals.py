@@ -139,7 +139,7 @@ def _bar_and_check(mask, stroke_width, symbol_height, along_top):
     return left, right, int(check[lowest]), tops, bottoms
 
 
-def hanging_pieces(mask, stroke_width, symbol_height, others=None):
+def hanging_pieces(mask, stroke_width, symbol_height, others):
     """The writing under a radical's bar that runs into it, cut off the bar: one boolean mask (like ``mask``)
     per piece; empty unless ``mask`` is a radical with writing run into its bar. ``others`` (like ``mask``)
     is the ink of the other components around it.
@@ -159,6 +159,8 @@ def hanging_pieces(mask, stroke_width, symbol_height, others=None):
     if found is None:
         return []
     left, right, _, tops, bottoms = found
+    if not others[:, left:right + 1].any():
+        return []  # nothing else under the bar: two digits written into each other as often as a root
     runs = _top_runs(mask[:, left:right + 1], tops[left:right + 1])
     thin = runs <= BAR_PENS * stroke_width
     hanging = bottoms[left:right + 1] - tops[left:right + 1] + 1 > runs
@@ -182,8 +184,6 @@ def hanging_pieces(mask, stroke_width, symbol_height, others=None):
         pieces.append(piece)
     if not pieces:
         return []
-    if others is None or not others[:, left:right + 1].any():
-        return []  # nothing else under the bar: two digits written into each other as often as a root
     for crumb, first, last in crumbs:  # one over a piece is a tip of its symbol the cut took off (a 3's hook)
         for piece in pieces:
             columns = np.flatnonzero(piece.any(axis=0))
@@ -269,7 +269,7 @@ def with_radicals(segments, radicals, roles=None):
     for i in range(len(segments)):
         if i in moved:
             order.append(moved[i])
-        if i not in moved.values():
+        if roles[i] != "radical":
             order.append(i)
     reordered, previous_right = [], None
     for i in order:
