@@ -220,7 +220,7 @@ def _exact(node, log):
     return fold(node, visit)
 
 
-def _apply(node, left, right, log, approximate=False):
+def _apply(node, left, right, log, approximate):
     if node.op in "+-" and isinstance(node.right, Percent):
         return _add_percent(node, left, right, log, approximate)
     if node.op == "+":
@@ -253,7 +253,7 @@ def _apply(node, left, right, log, approximate=False):
     return result
 
 
-def _add_percent(node, left, share, log, approximate=False):
+def _add_percent(node, left, share, log, approximate):
     """``left ± p%`` as a calculator reads it: ``left ± p% of left`` (``200+10%`` is 220, ``80-25%`` is 60)."""
     part = _bounded(left * share, node.right.symbol)
     result = _bounded(left + part if node.op == "+" else left - part, node.symbol)

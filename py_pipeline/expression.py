@@ -275,13 +275,13 @@ def symbols_from_text(text):
     gap = False
     position = 0
     while position < len(text):
-        char = text[position]
-        position += 1
+        if text.startswith(ROOT, position):
+            char, position = "√", position + len(ROOT)
+        else:
+            char, position = text[position], position + 1
         if char.isspace():
             gap = True
             continue
-        if char + text[position:position + len(ROOT) - 1] == ROOT:
-            char, position = "√", position + len(ROOT) - 1
         symbols.append(Symbol(char, len(symbols), gap))
         gap = False
     return symbols
@@ -387,7 +387,8 @@ def tokenize(symbols):
     Parameters
     ----------
     symbols : sequence of Symbol, ``(char, index)``, ``(char, index, gap_before)`` or with ``raised`` too
-        In reading order. ``char`` is one of ``0-9 + - * / ^ ( ) . = %`` or the display forms ``×`` ``÷``.
+        In reading order. ``char`` is one of ``0-9 + - * / ^ ( ) . = %`` or the display forms ``×`` ``÷``
+        ``√``.
 
     Returns
     -------

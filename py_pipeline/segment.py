@@ -677,13 +677,14 @@ def _colons(parts, taken, symbol_height, band):
     return pairs
 
 
-def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band, radicals=None):
+def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_height, band, radicals):
     """``(piece, owner)`` pairs: dots and lone bars that are part of a neighbouring symbol, not symbols.
 
     A dot belongs to the stroke its ink (nearly) touches (:data:`TOUCH_DISTANCE`, :data:`OVER_DISTANCE`); a
     dot or a lone bar in the top band of the line (:data:`TOP_BAND`) belongs to the nearest symbol within
-    :data:`ATTACH_REACH`. Decided against the stroke groups as they were before any attachment, so that the
-    order of the pieces does not matter.
+    :data:`ATTACH_REACH`, never to a square root's radical (``radicals``, see :func:`_radical_bars`) whose bar
+    it is under. Decided against the stroke groups as they were before any attachment, so that the order of
+    the pieces does not matter.
     """
     height = band[1] - band[0] if band is not None else 0.0
     members = {}
@@ -700,7 +701,7 @@ def _attached_pieces(parts, labels, strokes, find, taken, stroke_width, symbol_h
         p = parts[piece]
         best, best_gap = None, ATTACH_REACH * symbol_height
         for root, (x0, y0, x1, y1) in boxes.items():
-            if root == exclude or any(_under_radical(m, piece, parts, radicals or {}, stroke_width)
+            if root == exclude or any(_under_radical(m, piece, parts, radicals, stroke_width)
                                       for m in members[root]):
                 continue  # a mark under a square root's bar is what the root is of, not a piece of it
             gap = max(x0 - p.x1, p.x0 - x1, y0 - p.y1, p.y0 - y1, 0)

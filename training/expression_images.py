@@ -219,9 +219,9 @@ def _root_patch(radicand, digits, rng, digit_height, pen):
         [left + lead, top],
         [bar_end, top - climb],
     ])
-    height = int(np.ceil(max(foot, top + clearance + under.shape[0]) + pen + abs(climb)))
+    height = int(np.ceil(max(foot, top + clearance + under.shape[0]) + pen))
     width = int(np.ceil(bar_end + pen))
-    shift = int(np.ceil(abs(climb)))  # room above for a bar that climbs
+    shift = int(np.ceil(abs(climb)))  # room above for a bar that climbs (one that sags stays above the foot)
     ink = blank(height + shift, width)
     radicand_top = int(round(top + clearance)) + shift
     paint(ink, under, radicand_top, int(round(radicand_left)))
