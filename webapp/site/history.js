@@ -4,7 +4,7 @@
 // Kept in localStorage like the drawing itself, and read back the same way: as untrusted input, where
 // anything that is not a plausible entry is dropped.
 
-import {checkedStrokes, compactStrokes} from './saved-drawing.js';
+import {checkedStrokes, compactStrokes, readStored} from './saved-drawing.js';
 
 const KEY = 'inkcalc.history';
 const FORMAT = 1;
@@ -55,12 +55,7 @@ export function saveHistory(entries, storage = globalThis.localStorage) {
 
 /** The entries saved by saveHistory, or [] when there are none or they are not a history this page kept. */
 export function loadHistory(storage = globalThis.localStorage) {
-  let saved;
-  try {
-    saved = JSON.parse(storage.getItem(KEY) ?? 'null');
-  } catch {
-    return [];
-  }
+  const saved = readStored(KEY, storage);
   if (saved?.format !== FORMAT || !Array.isArray(saved.entries) || saved.entries.length > MAX_ENTRIES) return [];
   const entries = [];
   for (const entry of saved.entries) {

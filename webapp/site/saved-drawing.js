@@ -33,13 +33,17 @@ export function saveDrawing(strokes, storage = globalThis.localStorage) {
 
 /** The strokes saved by saveDrawing, or [] when there are none or they are not a drawing this page made. */
 export function loadDrawing(storage = globalThis.localStorage) {
-  let saved;
-  try {
-    saved = JSON.parse(storage.getItem(KEY) ?? 'null');
-  } catch {
-    return [];
-  }
+  const saved = readStored(KEY, storage);
   return (saved?.format === FORMAT && checkedStrokes(saved.strokes)) || [];
+}
+
+/** The JSON stored under `key`, or null when there is none, it is not JSON, or the browser refuses storage. */
+export function readStored(key, storage) {
+  try {
+    return JSON.parse(storage.getItem(key) ?? 'null');
+  } catch {
+    return null;
+  }
 }
 
 /** Strokes as they are stored: hundredths of a CSS pixel, far below what a pointer resolves, and a third of
