@@ -652,6 +652,74 @@ def test_a_zigzag_over_ink_scratches_it_out_and_undo_brings_it_back(open_page):
 
 
 
+def _evaluated(page, count):
+    """The symbols (char, raised) of the `count`-th evaluate request, once it has been sent."""
+    page.wait_for_function(f"() => window.__calls.filter(c => c.op === 'evaluate').length >= {count}")
+    return [(s["char"], s["raised"]) for s in calls(page, "evaluate")[count - 1]["args"]["symbols"]]
+
+
+def test_a_corrected_symbol_stays_corrected_when_the_drawing_is_read_again(open_page):
+    """A steep / read as 1 and corrected keeps its correction as the writing goes on, through an undo, a reload
+    and the history; other ink in its place does not."""
+    page = open_page(fake={"chars": ["9", "1", "3", "1"]})
+    for x in (0.2, 0.3, 0.4):
+        draw(page, [(x, 0.3), (x + 0.03, 0.6)])
+    page.wait_for_selector("#expression .symbol >> nth=2")
+    page.locator("#expression .symbol").nth(1).click()
+    page.locator("#alternatives .key", has_text="/").click()
+    assert _evaluated(page, 1) == [("9", False), ("/", False), ("3", False)]
+    page.locator("#expression .symbol").nth(2).click()
+    page.click("#alternatives .exponent-toggle")                         # and the 3 is an exponent
+    assert _evaluated(page, 2) == [("9", False), ("/", False), ("3", True)]
+
+    draw(page, [(0.6, 0.3), (0.63, 0.6)])                                # writing goes on: read again,
+    assert _evaluated(page, 3) == [("9", False), ("/", False), ("3", True), ("1", False)]   # corrections kept
+    page.wait_for_function("() => document.querySelectorAll('#expression .symbol').length === 4")
+    assert "edited" in page.locator("#expression .symbol").nth(1).get_attribute("class")
+    assert page.inner_text("#value") == "= 26"                            # the corrected evaluation is shown
+    page.click("#undo")
+    assert _evaluated(page, 4) == [("9", False), ("/", False), ("3", True)]
+
+    _reload(page)                                                        # the saved drawing keeps them
+    assert _evaluated(page, 1) == [("9", False), ("/", False), ("3", True)]
+    assert len(calls(page, "recognize")) == 1
+
+    page.wait_for_selector("#copy:not([hidden])")
+    page.click("#clear")                                                 # so does the history
+    page.click("#history-summary")
+    page.locator(".history-entry").first.click()
+    assert _evaluated(page, 2) == [("9", False), ("/", False), ("3", True)]
+
+    # Other ink where the / was is read afresh: undo the 3 and the /, write a stroke of the same size.
+    page.wait_for_selector("#copy:not([hidden])")
+    page.click("#clear")
+    draw(page, [(0.2, 0.3), (0.23, 0.6)])
+    draw(page, [(0.305, 0.3), (0.335, 0.6)])
+    page.wait_for_function("() => document.querySelectorAll('#expression .symbol').length === 2")
+    page.wait_for_timeout(300)
+    assert len(calls(page, "evaluate")) == 2
+    assert page.locator("#expression .symbol").all_inner_texts() == ["9", "1"]
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("corrections", [
+    "not a list",
+    [{"box": [1, 2, 3], "strokes": ["0123abcd"], "char": "/", "raised": False}],
+    [{"box": [1, 2, 3, 4], "strokes": ["not-hex!"], "char": "/", "raised": False}],
+    [{"box": [1, 2, 3, 4], "strokes": ["0123abcd"], "char": "/" * 50, "raised": False}],
+], ids=["not-a-list", "short-box", "bad-stroke-name", "long-char"])
+def test_saved_corrections_that_are_not_ones_are_dropped_and_the_drawing_kept(open_page, corrections):
+    page = open_page()
+    saved = {"format": 1, "strokes": [{"width": 4, "points": [100, 100, 120, 300]}], "corrections": corrections}
+    page.evaluate("(saved) => localStorage.setItem('inkcalc.drawing', saved)", json.dumps(saved))
+    _reload(page)
+    page.wait_for_selector("#expression .symbol")
+    assert inked_pixels(page) > 100
+    page.wait_for_timeout(300)
+    assert calls(page, "evaluate") == []
+    assert page.errors == []
+
+
 def _reload(page):
     page.reload()
     page.wait_for_function("() => document.getElementById('ink').width > 1")

@@ -3,6 +3,7 @@
 // the step-by-step view.
 
 import {InkCanvas} from './canvas.js';
+import {applyCorrections, correctionOf, withCorrection} from './corrections.js';
 import {closePhoto, loadPhoto, photoImage} from './photo.js';
 import {loadHistory, saveHistory, withEntry} from './history.js';
 import {loadDrawing, saveDrawing} from './saved-drawing.js';
@@ -53,7 +54,8 @@ const state = {
   timer: 0,
   busy: false,        // a recognize request is in flight
   again: false,       // the drawing changed while it was
-  result: null,       // {recognition, scale, imageWidth, chars, evaluation}
+  result: null,       // {recognition, scale, strokeScale, imageWidth, chars, raised, evaluation}
+  corrections: [],    // corrections.js: what the writer picked for symbols of the drawing, newest first
   photo: null,        // a photo shown instead of the drawing (photo.js's loadPhoto), or null
   refocus: null,      // {container, index}: the symbol whose alternative was picked, to focus once re-rendered
   alternativesAnchor: null,   // the symbol button the alternatives were opened from
@@ -71,7 +73,7 @@ ink.addEventListener('strokeStart', () => {
 });
 
 ink.addEventListener('strokesChanged', (e) => {
-  if (e.detail.reason !== 'resize' && e.detail.reason !== 'restore') saveDrawing(ink.strokes);
+  if (e.detail.reason !== 'resize' && e.detail.reason !== 'restore') saveDrawing(ink.strokes, state.corrections);
   if (state.photo) return;   // only a resize reaches the hidden drawing; showDrawing() reads it again
   state.generation++;
   state.refocus = null;
@@ -133,7 +135,7 @@ function updateToolbar() {
 function rememberCalculation() {
   const {calculation} = state;
   if (state.photo || ink.isEmpty || !calculation || ui.resultCard.classList.contains('stale')) return;
-  const history = withEntry(state.history, {...calculation, strokes: ink.strokes});
+  const history = withEntry(state.history, {...calculation, strokes: ink.strokes, corrections: state.corrections});
   if (history === state.history) return;
   state.history = history;
   saveHistory(history);
@@ -165,6 +167,9 @@ function renderHistory() {
 function recallEntry(entry) {
   if (state.photo) showDrawing();
   rememberCalculation();
+  for (const correction of [...(entry.corrections ?? [])].reverse()) {
+    state.corrections = withCorrection(state.corrections, correction);
+  }
   ink.recall(entry.strokes.map(({width, points}) => ({width, points: [...points]})));
   ui.surface.scrollIntoView?.({block: 'nearest'});
 }
@@ -307,16 +312,20 @@ async function recognizeNow() {
       state.again = false;
       const image = state.photo ? {...photoImage(state.photo), scale: photoScale()} : ink.exportImage();
       if (!image) break;
+      // Image pixels per stroke coordinate, for the drawing's corrections; a photo has no strokes.
+      const strokeScale = state.photo ? null : image.scale * ink.view;
       const generation = ++state.generation;
       try {
         const {width, height, rgba, scale} = image;
         const recognition = await state.runtime.recognize({width, height, rgba});
         if (generation !== state.generation) continue;
-        showResult({
-          recognition, scale, imageWidth: width, evaluation: recognition,
-          chars: (recognition.symbols ?? []).map((symbol) => symbol.char),
-          raised: (recognition.symbols ?? []).map((symbol) => Boolean(symbol.raised)),
-        });
+        const {chars, raised, applied} = correctedReading(recognition, strokeScale);
+        const result = {recognition, scale, strokeScale, imageWidth: width, evaluation: recognition, chars, raised};
+        if (applied) {
+          result.evaluation = await state.runtime.evaluate({symbols: symbolsForEvaluate(result)});
+          if (generation !== state.generation) continue;
+        }
+        showResult(result);
       } catch (err) {
         if (generation === state.generation) showRequestFailure('Recognition failed', err);
       }
@@ -328,14 +337,27 @@ async function recognizeNow() {
 }
 
 /**
+ * The symbols' chars and raised flags as read, with the writer's earlier corrections of the same ink applied
+ * (`applied` counts the symbols they changed). A photo's reading (`strokeScale` null) is taken as it is.
+ */
+function correctedReading(recognition, strokeScale) {
+  const symbols = recognition.symbols ?? [];
+  const boxes = symbols.map((symbol) => (strokeScale && symbol.box?.map((v) => v / strokeScale)) || null);
+  return applyCorrections(symbols, boxes, ink.strokes, strokeScale ? state.corrections : []);
+}
+
+/**
  * Re-evaluates the expression after the user picked another reading for a symbol, or said whether it is
- * written as an exponent (`raised`).
+ * written as an exponent (`raised`). A pick on the drawing is remembered for its ink (corrections.js), so
+ * it holds when the drawing is read again: after the next stroke, an undo, a reload, a recall from the
+ * history.
  */
 async function pickAlternative(index, char, raised = state.result?.raised[index]) {
   const result = state.result;
   if (!result || (result.chars[index] === char && result.raised[index] === raised)) return;
   result.chars = result.chars.map((c, i) => (i === index ? char : c));
   result.raised = result.raised.map((r, i) => (i === index ? raised : r));
+  rememberCorrection(result, index);
   const generation = ++state.generation;
   ui.resultCard.classList.add('stale');
   renderExpression(result);
@@ -347,6 +369,15 @@ async function pickAlternative(index, char, raised = state.result?.raised[index]
   } catch (err) {
     if (generation === state.generation) showRequestFailure('Evaluation failed', err);
   }
+}
+
+function rememberCorrection({recognition, strokeScale, chars, raised}, index) {
+  const box = recognition.symbols[index]?.box;
+  if (!strokeScale || !box) return;
+  const correction = correctionOf(box.map((v) => v / strokeScale), ink.strokes, chars[index], raised[index]);
+  if (!correction.strokes.length) return;
+  state.corrections = withCorrection(state.corrections, correction);
+  saveDrawing(ink.strokes, state.corrections);
 }
 
 /**
@@ -838,5 +869,6 @@ updateToolbar();
 state.history = loadHistory();
 renderHistory();
 const saved = loadDrawing();
-if (saved.length) ink.restore(saved);   // recognized as soon as the runtime is ready
+state.corrections = saved.corrections;
+if (saved.strokes.length) ink.restore(saved.strokes);   // recognized as soon as the runtime is ready
 startRuntime();

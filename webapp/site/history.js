@@ -1,10 +1,11 @@
 // Past calculations, as a calculator keeps them. When a drawing that was calculated is cleared (or replaced
-// by one from the history), its expression, its answer and its strokes are kept, newest first, so a result
+// by one from the history), its expression, its answer, its strokes and the writer's corrections of their
+// reading are kept, newest first, so a result
 // can be read again after the next calculation and a drawing can be brought back to be corrected or reused.
 // Kept in localStorage like the drawing itself, and read back the same way: as untrusted input, where
 // anything that is not a plausible entry is dropped.
 
-import {checkedStrokes, compactStrokes, readStored} from './saved-drawing.js';
+import {checkedDrawing, readStored, storedDrawing} from './saved-drawing.js';
 
 const KEY = 'inkcalc.history';
 const FORMAT = 1;
@@ -17,13 +18,14 @@ export const MAX_ENTRY_POINTS = 20_000;
 const MAX_TEXT = 5_000;
 
 /**
- * `entries` with `entry` ({expression, answer, strokes}) put first; an earlier entry with the same
+ * `entries` with `entry` ({expression, answer, strokes, corrections}) put first; an earlier entry with the same
  * expression and answer goes (writing the same sum twice keeps one line). Unchanged when the entry's drawing
  * is too large to keep.
  */
 export function withEntry(entries, entry) {
   if (pointCount(entry.strokes) > MAX_ENTRY_POINTS) return entries;
-  const kept = {expression: entry.expression, answer: entry.answer, strokes: compactStrokes(entry.strokes)};
+  const kept = {expression: entry.expression, answer: entry.answer,
+                ...storedDrawing(entry.strokes, entry.corrections ?? [])};
   const others = entries.filter((e) => e.expression !== kept.expression || e.answer !== kept.answer);
   return [kept, ...others].slice(0, MAX_ENTRIES);
 }
@@ -59,10 +61,10 @@ export function loadHistory(storage = globalThis.localStorage) {
   if (saved?.format !== FORMAT || !Array.isArray(saved.entries) || saved.entries.length > MAX_ENTRIES) return [];
   const entries = [];
   for (const entry of saved.entries) {
-    const strokes = checkedStrokes(entry?.strokes);
-    if (!isText(entry?.expression) || !isText(entry?.answer) || !strokes?.length ||
-        pointCount(strokes) > MAX_ENTRY_POINTS) return [];
-    entries.push({expression: entry.expression, answer: entry.answer, strokes});
+    const drawing = checkedDrawing(entry);
+    if (!isText(entry?.expression) || !isText(entry?.answer) || !drawing?.strokes.length ||
+        pointCount(drawing.strokes) > MAX_ENTRY_POINTS) return [];
+    entries.push({expression: entry.expression, answer: entry.answer, ...drawing});
   }
   return entries;
 }

@@ -1,10 +1,13 @@
 // The drawing outlives the page. A phone browser discards a background tab, a pull-to-refresh reloads the
 // page, an installed app is closed and opened again: each time, what was written comes back. Only the
-// strokes are kept (a few kilobytes, in localStorage), not the undo history and not an opened photo, which
-// can be megabytes and is still wherever it came from.
+// strokes and the writer's corrections of their reading are kept (a few kilobytes, in localStorage), not the
+// undo history and not an opened photo, which can be megabytes and is still wherever it came from.
 //
 // Saved data is read as untrusted input: it may come from an older build, a hand-edited store or a
-// truncated write. Anything that is not a plausible drawing is dropped as a whole, never half-restored.
+// truncated write. Anything that is not a plausible drawing is dropped as a whole, never half-restored;
+// corrections that are not plausible are dropped, and the drawing is read afresh.
+
+import {checkedCorrections, correctionsFor} from './corrections.js';
 
 const KEY = 'inkcalc.drawing';
 const FORMAT = 1;
@@ -14,16 +17,16 @@ const MAX_POINTS = 200_000;
 const MAX_COORDINATE = 100_000;
 
 /**
- * Keep `strokes` ({width, points}[], as InkCanvas holds them) for the next visit; an empty drawing forgets
- * the saved one. Returns false when the browser refuses storage (disabled, or full): the drawing on the page
- * is untouched, it just will not survive a reload.
+ * Keep `strokes` ({width, points}[], as InkCanvas holds them) and the corrections.js corrections of their
+ * symbols for the next visit; an empty drawing forgets the saved one. Returns false when the browser refuses
+ * storage (disabled, or full): the drawing on the page is untouched, it just will not survive a reload.
  */
-export function saveDrawing(strokes, storage = globalThis.localStorage) {
+export function saveDrawing(strokes, corrections = [], storage = globalThis.localStorage) {
   try {
     if (strokes.length === 0) {
       storage.removeItem(KEY);
     } else {
-      storage.setItem(KEY, JSON.stringify({format: FORMAT, strokes: compactStrokes(strokes)}));
+      storage.setItem(KEY, JSON.stringify({format: FORMAT, ...storedDrawing(strokes, corrections)}));
     }
     return true;
   } catch {
@@ -31,10 +34,23 @@ export function saveDrawing(strokes, storage = globalThis.localStorage) {
   }
 }
 
-/** The strokes saved by saveDrawing, or [] when there are none or they are not a drawing this page made. */
+/** The {strokes, corrections} saved by saveDrawing; no strokes when there are none or they are not a drawing
+ * this page made. */
 export function loadDrawing(storage = globalThis.localStorage) {
   const saved = readStored(KEY, storage);
-  return (saved?.format === FORMAT && checkedStrokes(saved.strokes)) || [];
+  return checkedDrawing(saved?.format === FORMAT ? saved : null) ?? {strokes: [], corrections: []};
+}
+
+/** A drawing as it is stored: compact strokes, and only the corrections of symbols among them. */
+export function storedDrawing(strokes, corrections) {
+  const kept = correctionsFor(strokes, corrections);
+  return {strokes: compactStrokes(strokes), ...(kept.length ? {corrections: kept} : {})};
+}
+
+/** `value` ({strokes, corrections}) as a drawing, or null when its strokes are not a plausible drawing. */
+export function checkedDrawing(value) {
+  const strokes = checkedStrokes(value?.strokes);
+  return strokes && {strokes, corrections: checkedCorrections(value.corrections)};
 }
 
 /** The JSON stored under `key`, or null when there is none, it is not JSON, or the browser refuses storage. */
