@@ -19,8 +19,8 @@ digit has that digit beside it, as tall as itself, not under its bar.
 
 Writing run into the bar is one component with the radical. Before the components are grouped into symbols,
 :func:`hanging_pieces` cuts it off the bar (:mod:`py_pipeline.segment`), where that leaves a radical by these
-rules and something else under the bar is clear of it; a lone symbol run into the bar is not told from two
-digits written into each other, and stays one glyph.
+rules whose check comes down into its foot from the left, as a ``√``'s does and the ``1`` of a ``17`` or the
+``5`` of a ``59`` written into each other do not.
 """
 
 from dataclasses import dataclass, replace
@@ -53,6 +53,14 @@ CRUMB_PENS = 2.0
 
 FOOT_REACH = 0.3
 """The radical's lowest ink is at most this share of the radicand's height above the radicand's foot."""
+
+CHECK_ARM = 0.1
+"""A check that comes down into its foot from the left has ink at least this far left of its lowest point, in
+symbol heights…"""
+
+CHECK_ARM_DROP = 0.25
+"""…and its leftmost ink lies at least this far below the glyph's top, in symbol heights: the tick of a ``√``,
+not the flag at the top of a ``1``."""
 
 
 @dataclass(frozen=True)
@@ -139,28 +147,38 @@ def _bar_and_check(mask, stroke_width, symbol_height, along_top):
     return left, right, int(check[lowest]), tops, bottoms
 
 
-def hanging_pieces(mask, stroke_width, symbol_height, others):
-    """The writing under a radical's bar that runs into it, cut off the bar: one boolean mask (like ``mask``)
-    per piece; empty unless ``mask`` is a radical with writing run into its bar. ``others`` (like ``mask``)
-    is the ink of the other components around it.
+@dataclass(frozen=True)
+class Hanging:
+    """A piece of writing cut off a radical's bar (:func:`hanging_pieces`): its own ink (``mask``), and the
+    bar's ink over where it ran into the bar (``borrowed``), which is its top as much as the bar's."""
+
+    mask: np.ndarray
+    borrowed: np.ndarray
+
+
+def hanging_pieces(mask, stroke_width, symbol_height):
+    """The writing under a radical's bar that runs into it, cut off the bar: a :class:`Hanging` (boolean
+    masks like ``mask``) per piece; empty unless ``mask`` is a radical with writing run into its bar.
 
     Written quickly, the radicand touches the bar, and radical and radicand are one component, read as one
     wrong glyph. So where a glyph's top right is a bar from which something hangs, the bar's own rows are cut
     column by column (as thick as where nothing hangs from it) and what falls away from the check is the
-    radicand's, provided that what is left is a radical by :func:`radical_bar`'s rules.
+    radicand's, provided that what is left is a radical by :func:`radical_bar`'s rules and its check comes
+    down into its foot from the left (:func:`_comes_down_from_the_left`).
 
-    Two digits written into each other can have that shape too: a ``7`` whose bar the ``1`` or ``8`` before
-    it touches, its stem hanging from the bar, or a ``4`` run into a ``3``. So something else must be written
-    under the bar, clear of it (in ``others``): a bar that sags runs into the radicand's last symbols, not its
-    first. Crumbs of the cut over a piece (:data:`CRUMB_PENS`: a ``3``'s hook) go with it; others are the
-    bar's.
+    Two digits written into each other can have the rest of that shape: a ``7`` whose bar the ``1`` or ``8``
+    before it touches, its stem hanging from the bar; a ``5`` whose flag runs on into the next digit. Their
+    checks are a ``1``, an ``8``, a ``5``'s belly. Crumbs of the cut over a piece or within
+    :data:`CRUMB_PENS` of it (a ``3``'s hook, the start of a ``2``'s stroke) go with it; others are the bar's.
+
+    Where a piece ran into the bar, the rows cut there are the top of its symbol too (the bar of a ``7``, the
+    top of a ``9``'s loop, drawn on the radical's bar): they are the piece's ``borrowed`` ink, to be read
+    with it, while they stay the radical's.
     """
     found = _bar_and_check(mask, stroke_width, symbol_height, along_top=True)
     if found is None:
         return []
     left, right, _, tops, bottoms = found
-    if not others[:, left:right + 1].any():
-        return []  # nothing else under the bar: two digits written into each other as often as a root
     runs = _top_runs(mask[:, left:right + 1], tops[left:right + 1])
     thin = runs <= BAR_PENS * stroke_width
     hanging = bottoms[left:right + 1] - tops[left:right + 1] + 1 > runs
@@ -170,6 +188,7 @@ def hanging_pieces(mask, stroke_width, symbol_height, others):
     cut = mask.copy()
     for column, row in enumerate(tops[left:right + 1], start=left):
         cut[row:row + thickness + 1, column] = False
+    cut_rows = mask & ~cut
     labels, count = ndi.label(cut)
     check_labels = set(np.unique(labels[:, :left]).tolist()) - {0}
     pieces, crumbs = [], []
@@ -184,10 +203,13 @@ def hanging_pieces(mask, stroke_width, symbol_height, others):
         pieces.append(piece)
     if not pieces:
         return []
-    for crumb, first, last in crumbs:  # one over a piece is a tip of its symbol the cut took off (a 3's hook)
+    # One over a piece, or running on into it, is a tip of its symbol the cut took off (a 3's hook, the start
+    # of a 2's stroke).
+    reach = CRUMB_PENS * stroke_width
+    for crumb, first, last in crumbs:
         for piece in pieces:
             columns = np.flatnonzero(piece.any(axis=0))
-            if first <= columns[-1] and columns[0] <= last:
+            if first <= columns[-1] + reach and columns[0] <= last + reach:
                 piece |= crumb
                 break
     radical = mask & ~np.logical_or.reduce(pieces)
@@ -195,7 +217,47 @@ def hanging_pieces(mask, stroke_width, symbol_height, others):
     if bar is None or not all(bar.reaches(rows[-1], rows[-1] + 1 - rows[0])
                               for rows in (np.flatnonzero(p.any(axis=1)) for p in pieces)):
         return []
-    return pieces
+    if not _comes_down_from_the_left(radical, bar, stroke_width, symbol_height):
+        return []
+    return [Hanging(piece, _borrowed(piece, cut_rows, stroke_width)) for piece in pieces]
+
+
+def _borrowed(piece, cut_rows, stroke_width):
+    """The rows cut off the bar (``cut_rows``) over the columns where ``piece`` ran into them, a pen's
+    half-width to each side: a round stroke end touches over its whole width."""
+    below = np.zeros_like(piece)
+    below[1:] = cut_rows[:-1]
+    touching = (piece & below).any(axis=0)
+    touching = ndi.binary_dilation(touching, iterations=max(1, int(np.ceil(stroke_width / 2))))
+    return cut_rows & touching[None, :]
+
+
+def _comes_down_from_the_left(radical, bar, stroke_width, symbol_height):
+    """Whether the check of ``radical`` (its ink, with ``bar`` measured at origin (0, 0)) is a ``√``'s: it
+    comes down into its lowest point from ink further left and well below the top, and rises from there to
+    the bar as one stroke, without enclosing paper.
+
+    Digits run into each other do not: a ``1`` run into the bar of a ``7`` after it rises straight from its
+    foot or has its flag at the top; an ``8`` comes down into its foot round a loop; a ``5`` whose flag runs
+    on into the next digit has its belly under the flag, two strokes over the same columns."""
+    if (ndi.binary_fill_holes(radical) & ~radical).sum() >= stroke_width ** 2:
+        return False
+    check = radical[:, :bar.left]
+    filled = np.flatnonzero(check.any(axis=0))
+    if filled.size == 0:
+        return False
+    bottoms = check.shape[0] - 1 - np.argmax(check[::-1], axis=0)
+    lowest = filled[np.argmax(bottoms[filled])]
+    first = filled[0]
+    if lowest - first < CHECK_ARM * symbol_height:
+        return False
+    rising = check[:, lowest:]
+    runs = (np.diff(rising.astype(np.int8), axis=0) == 1).sum(axis=0) + rising[0]
+    if runs.max(initial=0) > 1:
+        return False  # a column the rising stroke shares with other ink
+    top = np.flatnonzero(radical.any(axis=1))[0]
+    arm_tops = np.argmax(check[:, first:first + max(1, int(CHECK_ARM * symbol_height / 2))], axis=0)
+    return arm_tops.min() >= top + CHECK_ARM_DROP * symbol_height
 
 
 def _top_runs(mask, tops):

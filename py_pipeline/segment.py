@@ -133,7 +133,8 @@ class Segment:
         ``(x0, y0, x1, y1)`` in working-image pixels, end exclusive: the tight box of the group's ink.
     ink : (h, w) ndarray of float32
         The group's ink alone (other symbols' ink in the same box is removed), anti-aliased edge included,
-        with one pixel of margin around ``box`` where the image allows.
+        with one pixel of margin around ``box`` where the image allows. Writing run into a square root's bar
+        also shows the bar's ink where it ran into it, the top of its symbol too, above ``box``.
     origin : tuple of int
         ``(x, y)`` of ``ink[0, 0]`` in the working image.
     kind : str
@@ -226,7 +227,7 @@ def segment(ink):
 
     parts = _components(labels, count)
     symbol_height = _symbol_height(parts, stroke_width)
-    labels, split_count = _split_radicands(labels, count, parts, stroke_width, symbol_height)
+    labels, split_count, borrowed = _split_radicands(labels, count, parts, stroke_width, symbol_height)
     if split_count != count:
         count = split_count
         parts = _components(labels, count)
@@ -234,7 +235,7 @@ def segment(ink):
     _classify_shapes(parts, labels, stroke_width, symbol_height)
     band = _line_band(parts)
     groups = _group(parts, labels, stroke_width, symbol_height, band)
-    segments = _segments(groups, parts, labels, region_ink, band, offset=(left, top))
+    segments = _segments(groups, parts, labels, region_ink, band, offset=(left, top), borrowed=borrowed)
     return Segmentation(segments=segments, mask=mask, stroke_width=stroke_width, symbol_height=symbol_height,
                         component_count=count,
                         component_boxes=tuple((p.x0 + left, p.y0 + top, p.x1 + left, p.y1 + top) for p in parts))
@@ -502,12 +503,17 @@ def _symbol_height(parts, stroke_width):
     """Typical symbol height: median height of the tall components (dots, bars and stroke pieces left out).
 
     Only components at least half as tall as the tallest count, so that the short pieces of a multi-stroke
-    ``+`` or ``×`` do not drag the estimate down when the line has few symbols.
+    ``+`` or ``×`` do not drag the estimate down when the line has few symbols. With none, the tallest
+    component that is more than a dot is a symbol's height: a square root with everything under its bar run
+    into it is one wide component. Only bars and dots: a symbol is as tall as they are wide.
     """
     dot = DOT_SIZE * stroke_width
     tall = [p.height for p in parts if p.height > dot and p.height * BAR_ASPECT > p.width]
     if tall:
         return float(np.median([h for h in tall if h >= 0.5 * max(tall)]))
+    wide = [p.height for p in parts if p.height > dot]
+    if wide:
+        return float(max(wide))
     return float(max(max(p.width for p in parts), 4 * stroke_width))
 
 
@@ -577,17 +583,20 @@ def _group(parts, labels, stroke_width, symbol_height, band):
 
 
 def _split_radicands(labels, count, parts, stroke_width, symbol_height):
-    """``(labels, count)`` with writing run into a square root's bar given labels of its own
-    (:func:`py_pipeline.radicals.hanging_pieces`); the same labels when there is none."""
+    """``(labels, count, borrowed)`` with writing run into a square root's bar given labels of its own
+    (:func:`py_pipeline.radicals.hanging_pieces`); the same labels when there is none. ``borrowed`` maps
+    such a label to the ``(rows, columns)`` of the bar's ink over where it ran into the bar, its top too."""
+    borrowed = {}
     for p in parts:
         if p.width < MIN_BAR_LENGTH * symbol_height:
             continue
         window = labels[p.y0:p.y1, p.x0:p.x1]
-        others = (window > 0) & (window != p.label)
-        for piece in hanging_pieces(window == p.label, stroke_width, symbol_height, others):
+        for piece in hanging_pieces(window == p.label, stroke_width, symbol_height):
             count += 1
-            window[piece] = count
-    return labels, count
+            window[piece.mask] = count
+            rows, columns = np.nonzero(piece.borrowed)
+            borrowed[count] = (rows + p.y0, columns + p.x0)
+    return labels, count, borrowed
 
 
 def _radical_bars(parts, labels, strokes, stroke_width, symbol_height):
@@ -853,11 +862,12 @@ def has_percent_rings(mask, stroke_width):
     return small and apart and upper[0].stop <= height / 2 <= lower[0].start and gap >= PERCENT_GAP * height
 
 
-def _segments(groups, parts, labels, ink, band, offset):
+def _segments(groups, parts, labels, ink, band, offset, borrowed):
     """Segments for the groups, in reading order (by the horizontal centre of each group's box).
 
     ``labels`` and ``ink`` cover a window of the image whose top-left corner is at ``offset`` (x, y); the
-    segments' boxes and origins are in the whole image.
+    segments' boxes and origins are in the whole image. ``borrowed`` (see :func:`_split_radicands`) is ink
+    of other labels that a group's crop shows as its own.
     """
     dx, dy = offset
     boxes = []
@@ -874,7 +884,10 @@ def _segments(groups, parts, labels, ink, band, offset):
     for g in order:
         members = groups[g]
         box = boxes[g]
-        crop, origin = _group_ink(ink, labels, [parts[i].label for i in members], box)
+        group_labels = [parts[i].label for i in members]
+        extra = [borrowed[g] for g in group_labels if g in borrowed]
+        extra = (np.concatenate([r for r, _ in extra]), np.concatenate([c for _, c in extra])) if extra else None
+        crop, origin = _group_ink(ink, labels, group_labels, box, extra)
         kind, confidence = _kind(members, parts, band)
         segments.append(Segment(
             box=(int(box[0]) + dx, int(box[1]) + dy, int(box[2]) + dx, int(box[3]) + dy), ink=crop,
@@ -886,19 +899,27 @@ def _segments(groups, parts, labels, ink, band, offset):
     return segments
 
 
-def _group_ink(ink, labels, group_labels, box):
+def _group_ink(ink, labels, group_labels, box, borrowed=None):
     """The group's ink in its box plus a one-pixel margin, with the anti-aliased fringe, others' ink removed.
 
     The mask came from a threshold, so it misses the faint outer edge of each stroke; the classifier was
     trained on whole anti-aliased strokes, so the crop keeps the pixels one step outside the mask too.
+    ``borrowed`` (rows, columns), if given, is ink the group shares with another (a square root's bar that
+    its top was drawn on): the crop grows to take it in, as the group's own.
     """
     height, width = ink.shape
+    if borrowed is not None:
+        rows, columns = borrowed
+        box = (min(box[0], int(columns.min())), min(box[1], int(rows.min())),
+               max(box[2], int(columns.max()) + 1), max(box[3], int(rows.max()) + 1))
     x0, y0 = max(box[0] - 1, 0), max(box[1] - 1, 0)
     x1, y1 = min(box[2] + 1, width), min(box[3] + 1, height)
     window = labels[y0:y1, x0:x1]
     wanted = np.zeros(int(window.max()) + 1, dtype=bool)
     wanted[[g for g in group_labels if g < wanted.size]] = True
     own = wanted[window]
+    if borrowed is not None:
+        own[rows - y0, columns - x0] = True
     others = (window > 0) & ~own
     keep = ndi.binary_dilation(own, structure=np.ones((3, 3), dtype=bool)) & ~others
     return np.where(keep, ink[y0:y1, x0:x1], 0.0).astype(np.float32), (x0, y0)

@@ -166,15 +166,41 @@ def test_the_tip_the_cut_takes_off_a_symbol_run_into_the_bar_stays_with_it():
 
 
 @pytest.mark.parametrize("line_height, pen_width", SIZES)
-def test_a_lone_symbol_run_into_the_bar_is_not_read_as_a_root(line_height, pen_width):
-    # With nothing else under the bar, a 4 run into a 3 looks the same (√3): two digits are read instead.
-    found = segment(draw_root("9", line_height=line_height, pen_width=pen_width, bar=0.0).ink)
-    assert find_radicals(found.segments, found.stroke_width, found.symbol_height) == []
+@pytest.mark.parametrize("radicand", ["9", "4", "1", "16", "49", "1+3"])
+@pytest.mark.parametrize("bar", [0.0, 0.05])
+def test_a_radicand_run_into_the_bar_all_along_is_cut_off_it(radicand, bar, line_height, pen_width):
+    # Nothing under the bar is clear of it: the check coming down from the left tells it from two digits.
+    found = segment(draw_root(radicand, line_height=line_height, pen_width=pen_width, bar=bar).ink)
+    assert len(found.segments) == 1 + len(radicand)
+    radicals = find_radicals(found.segments, found.stroke_width, found.symbol_height)
+    assert len(radicals) == 1 and len(radicals[0].radicand) == len(radicand)
+
+
+@pytest.mark.parametrize("line_height, pen_width", SIZES)
+@pytest.mark.parametrize("radicand", ["9", "5", "49"])
+def test_the_bar_a_symbol_was_drawn_on_is_the_top_of_its_crop_too(radicand, line_height, pen_width):
+    # The cut leaves the bar to the radical; the symbols' crops show the bar's ink over where they ran into
+    # it, the top of a 9's loop or a 5's flag, and only there.
+    drawing = draw_root(radicand, line_height=line_height, pen_width=pen_width, bar=0.0)
+    found = segment(drawing.ink)
+    radicals = find_radicals(found.segments, found.stroke_width, found.symbol_height)
+    assert len(radicals) == 1
+    bar = found.segments[radicals[0].index]
+    for i in radicals[0].radicand:
+        seg = found.segments[i]
+        x, y = seg.origin
+        height, width = seg.ink.shape
+        assert y < seg.box[1] - 1 and y >= bar.box[1] - 1                   # the crop reaches up into the bar
+        assert x >= seg.box[0] - pen_width and x + width <= seg.box[2] + pen_width   # not along it
+        assert seg.ink[:seg.box[1] - y].max() > 0.5
 
 
 @pytest.mark.parametrize("line_height, pen_width", SIZES)
 @pytest.mark.parametrize("names", [["1", "7"], ["8", "7"], ["4", "7"], ["1", "7", "7"], ["5", "3"], ["2", "7"],
-                                   ["1", "7over"], ["8", "7over"], ["2", "7over"], ["3", "7over"], ["9", "7over"]])
+                                   ["1", "7over"], ["8", "7over"], ["2", "7over"], ["3", "7over"], ["9", "7over"],
+                                   ["6", "7"], ["0", "7"], ["4", "3"], ["6", "7over"], ["0", "7over"],
+                                   ["4", "7over"], ["5", "7over"], ["5long", "7"], ["5long", "9"], ["5long", "1"],
+                                   ["5long", "4"]])
 def test_a_seven_touched_at_its_bar_by_the_digit_before_keeps_its_stem(names, line_height, pen_width):
     # A digit touching the left end of a 7's bar makes a check and a bar with the 7's stem hanging from it.
     for gap in np.arange(0.0, -0.4, -0.02):   # written into each other just far enough to touch
@@ -185,7 +211,7 @@ def test_a_seven_touched_at_its_bar_by_the_digit_before_keeps_its_stem(names, li
     labels, count = ndi.label(touching.ink > 0.5)
     for label, box in enumerate(ndi.find_objects(labels), start=1):   # each component, as segment cuts them
         window = labels[box]
-        assert hanging_pieces(window == label, pen_width, line_height, (window > 0) & (window != label)) == []
+        assert hanging_pieces(window == label, pen_width, line_height) == []
 
 
 def _sagging_into_the_last_symbol(radicand, **kwargs):
@@ -238,14 +264,17 @@ DRAWN_ROOTS = [
 
 
 @pytest.mark.parametrize("line_height, pen_width", SIZES)
-@pytest.mark.parametrize("radicand, before, after, expression, value, sag",
-                         [case + (False,) for case in DRAWN_ROOTS]     # the bar clear of the radicand
-                         + [case + (True,) for case in DRAWN_ROOTS if len(case[0]) > 1])   # sagging into it
-def test_a_drawn_square_root_is_read_and_calculated(classify, radicand, before, after, expression, value, sag,
+@pytest.mark.parametrize("radicand, before, after, expression, value, bar",
+                         [case + ("clear",) for case in DRAWN_ROOTS]     # the bar clear of the radicand
+                         + [case + ("sagging",) for case in DRAWN_ROOTS if len(case[0]) > 1]   # into its end
+                         + [case + ("touching",) for case in DRAWN_ROOTS])   # on top of all of it
+def test_a_drawn_square_root_is_read_and_calculated(classify, radicand, before, after, expression, value, bar,
                                                       line_height, pen_width):
-    # Before: √9 was read 59, 3+√49 read 3+549 = 552, 2×√(1+3) read 2*15+3 = 33.
+    # Before: √9 was read 59, 3+√49 read 3+549 = 552, 2×√(1+3) read 2*15+3 = 33; until the check's shape was
+    # looked at, a bar drawn on top of the radicand gave 3+449 for 3+√49.
     size = {"before": before, "after": after, "line_height": line_height, "pen_width": pen_width}
-    drawing = _sagging_into_the_last_symbol(radicand, **size) if sag else draw_root(radicand, **size)
+    drawing = (_sagging_into_the_last_symbol(radicand, **size) if bar == "sagging"
+               else draw_root(radicand, bar=0.0, **size) if bar == "touching" else draw_root(radicand, **size))
     result = recognize(drawing.grey(), classify)
     assert (result.expression, result.to_dict()["value"]) == (expression, value)
     radical = result.symbols[len(before)]

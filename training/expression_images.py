@@ -200,11 +200,14 @@ def _item_patch(kind, value, digits, rng, digit_height, pen):
 
 def _root_patch(radicand, digits, rng, digit_height, pen):
     """``(ink, "base", boxes)`` of a square root: one stroke, a short tick up, down to the baseline, up to
-    above the radicand and along over it. The bar starts clear of the radicand; one that sags may run into
-    its last symbols, as a quick hand's does."""
+    above the radicand and along over it. One bar in three is drawn right on top of the radicand, touching
+    it; the others start clear of it, and one that sags may run into its last symbols, as a quick hand's
+    does."""
     under, under_boxes = _trimmed(*_lay_out(_items(radicand), digits, rng, digit_height, pen, 0.0, 0))
     lead = digit_height * rng.uniform(0.35, 0.65)       # the check's width
-    clearance = pen + digit_height * rng.uniform(0.05, 0.25)  # from the radicand's top to the bar's centre
+    # From the radicand's top to the bar's centre: under half a pen, the bar runs into the radicand.
+    clearance = (pen * rng.uniform(0.1, 0.45) if rng.random() < 1 / 3
+                 else pen + digit_height * rng.uniform(0.05, 0.25))
     overhang = digit_height * rng.uniform(0.0, 0.25)
     top = clearance + pen / 2                            # the bar's centre row
     left = pen / 2
