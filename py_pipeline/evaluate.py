@@ -1,10 +1,11 @@
 """Exact values of parsed expressions, how to show them, and the steps that lead to them.
 
 Standard library only, so it loads in a bare Pyodide. Arithmetic is done with :class:`fractions.Fraction`:
-``0.1+0.2=0.3`` is true and ``1/3*3`` is exactly 1. The one value that has no exact form is the square root
-of a number that is not the square of a fraction (``√2``): it is worked out to :data:`WORKING_DIGITS`
-significant digits, and so is everything calculated from it, which is then *approximate*: shown rounded
-after ``≈``, never as a fraction. Work is bounded so no drawing can hang the page:
+``0.1+0.2=0.3`` is true and ``1/3*3`` is exactly 1. The values that have no exact form are roots that are
+not fractions: the square root of a number that is not the square of a fraction (``√2``), and a fractional
+power whose root is not (``2^0.5``, ``10^(1/3)``; but ``8^(2/3)`` is exactly 4). They are worked out to
+:data:`WORKING_DIGITS` significant digits, and so is everything calculated from them, which is then
+*approximate*: shown rounded after ``≈``, never as a fraction. Work is bounded so no drawing can hang the page:
 every literal and every intermediate result may have at most :data:`MAX_DIGITS` digits (numerator and
 denominator together), and tree walks are iterative (:func:`py_pipeline.expression.fold`).
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from py_pipeline.errors import EvaluationError
@@ -214,15 +216,19 @@ def _exact(node, log):
                            f"{_short(result, approximate)}")
             return _working(result, approximate), approximate
         if isinstance(current, Binary):
-            return _working(_apply(current, values[0], values[1], log, approximate), approximate), approximate
+            result, approximate = _apply(current, values[0], values[1], log, [inexact for _, inexact in operands])
+            return _working(result, approximate), approximate
         raise EvaluationError("'=' may appear only once, between the two sides of an equation", current.symbol)
 
     return fold(node, visit)
 
 
-def _apply(node, left, right, log, approximate):
+def _apply(node, left, right, log, inexact):
+    """``(result, approximate)`` of a binary operation on ``left`` and ``right``, which are approximate as
+    ``inexact`` (two flags) says."""
+    approximate = any(inexact)
     if node.op in "+-" and isinstance(node.right, Percent):
-        return _add_percent(node, left, right, log, approximate)
+        return _add_percent(node, left, right, log, approximate), approximate
     if node.op == "+":
         result = left + right
     elif node.op == "-":
@@ -230,7 +236,8 @@ def _apply(node, left, right, log, approximate):
     elif node.op == "*":
         result = left * right
     elif node.op == POWER:
-        result = _power(node, left, right)
+        result, irrational = _power(node, left, right, *inexact)
+        approximate = approximate or irrational
     elif right == 0:
         if isinstance(node.right, Number):
             raise EvaluationError(f"division by zero: cannot divide by {node.right.literal}", node.symbol)
@@ -241,16 +248,17 @@ def _apply(node, left, right, log, approximate):
     where = node.symbol if node.symbol is not None else leftmost_symbol(node.right)
     result = _bounded(result, where)
     if log is not None and node.op == POWER:
-        base = _operand(left, False, approximate)  # (−2)², not −2², which would be −(2²)
-        exponent = _short(right)
-        raised = exponent.translate(_SUPERSCRIPTS) if len(exponent) <= _SUPERSCRIPT_LENGTH else f"^({exponent})"
+        base = _operand(left, False, inexact[0])  # (−2)², not −2², which would be −(2²)
+        exponent = _short(right, inexact[1])
+        raised = (exponent.translate(_SUPERSCRIPTS) if len(exponent) <= _SUPERSCRIPT_LENGTH and
+                  exponent.lstrip(_MINUS).isdigit() else f"^({exponent})")
         log.record(f"{base}{raised}{_is(approximate)}{_short(result, approximate)}")
     elif log is not None:
         shown = _STEP_OPERATORS[node.op]
         log.record(f"{_operand_of(node.left, left, True, approximate)}{shown}"
                    f"{_operand_of(node.right, right, False, approximate)}{_is(approximate)}"
                    f"{_short(result, approximate)}")
-    return result
+    return result, approximate
 
 
 def _add_percent(node, left, share, log, approximate):
@@ -265,29 +273,76 @@ def _add_percent(node, left, share, log, approximate):
     return result
 
 
-def _power(node, base, exponent):
-    """``base ** exponent`` for a whole exponent, refused before it is computed when it would be too large.
+def _power(node, base, exponent, base_inexact=False, exponent_inexact=False):
+    """``(base ** exponent, irrational)``, refused before it is computed when it would be too large.
 
-    A fractional exponent has no exact value in general (``2^0.5``), so it is an error rather than a float.
-    The size of a power is its exponent times the size of its base, known before computing it; only 0, 1
-    and −1 stay small whatever the exponent.
+    A fractional exponent ``p/q`` takes the ``q``-th root: exact when that root is a fraction (``8^(2/3)``
+    is 4), otherwise worked out to :data:`WORKING_DIGITS` (``2^0.5``), as is any power of an approximate
+    number or to an approximate exponent. An even root of a negative number has no real value, an odd one
+    does (``(−8)^(1/3)`` is −2). The size of a power is its exponent times the size of its base, known before
+    computing it; only 0, 1 and −1 stay small whatever the exponent.
     """
-    if exponent.denominator != 1:
-        raise EvaluationError(
-            f"the exponent {_short(exponent)} is not a whole number: Inkcalc calculates exactly, and "
-            f"{_short(base)} to that power has no exact value", node.symbol)
-    if base == 0 and exponent < 0:
-        raise EvaluationError(f"division by zero: 0 to the power {_short(exponent)} is 1 ÷ 0", node.symbol)
-    if base in (0, 1):
-        return base if exponent != 0 else Fraction(1)
+    shown = f"{_short(base, base_inexact)} to the power {_short(exponent, exponent_inexact)}"
+    if base == 0:
+        if exponent < 0:
+            raise EvaluationError(f"division by zero: 0 to the power {_short(exponent, exponent_inexact)} is "
+                                  "1 ÷ 0", node.symbol)
+        return (Fraction(0) if exponent != 0 else Fraction(1)), False
+    if base == 1:
+        return Fraction(1), False
+    numerator, denominator = exponent.numerator, exponent.denominator
+    if base < 0 and (exponent_inexact or denominator % 2 == 0):
+        raise EvaluationError(f"{shown} has no real value: it takes an even root of a negative number"
+                              if not exponent_inexact else f"{shown} has no real value", node.symbol)
+    sign = -1 if base < 0 and numerator % 2 else 1
     if base == -1:
-        return Fraction(-1 if exponent.numerator % 2 else 1)
-    digits = abs(exponent.numerator) * (math.log10(abs(base.numerator)) + math.log10(base.denominator))
+        return Fraction(sign), False
+    magnitude = abs(base)
+    exact = not (base_inexact or exponent_inexact)
+    # Exactly, numerator and denominator both grow; approximately, only the digits before or after the point.
+    sizes = (math.log10(magnitude.numerator), math.log10(magnitude.denominator))
+    digits = abs(exponent) * (sum(sizes) if exact else abs(sizes[0] - sizes[1]))
     if digits > MAX_DIGITS:
         raise EvaluationError(
-            f"the numbers get too large to calculate exactly: {_short(base)} to the power {_short(exponent)} "
-            f"has more than {MAX_DIGITS} digits", node.symbol)
-    return base ** exponent.numerator
+            f"the numbers get too large to calculate exactly: {shown} has more than {MAX_DIGITS} digits",
+            node.symbol)
+    if exact:
+        root = magnitude if denominator == 1 else _exact_root(magnitude, denominator)
+        if root is not None:
+            return sign * root ** numerator, False
+    return sign * _approximate_power(magnitude, exponent), True
+
+
+def _exact_root(number, index):
+    """The ``index``-th root of a positive fraction when it is a fraction itself, else None."""
+    roots = []
+    for part in (number.numerator, number.denominator):
+        if part.bit_length() < index and part != 1:
+            return None  # 2 ** index is already larger: only 1 is a perfect power that small
+        root = _integer_root(part, index)
+        if root ** index != part:
+            return None
+        roots.append(root)
+    return Fraction(*roots)
+
+
+def _integer_root(number, index):
+    """The largest integer whose ``index``-th power is at most ``number`` (≥ 1), by Newton's method."""
+    root = 1 << -(-number.bit_length() // index)  # a power of two at or above the root
+    while True:
+        better = ((index - 1) * root + number // root ** (index - 1)) // index
+        if better >= root:
+            return root
+        root = better
+
+
+def _approximate_power(base, exponent):
+    """``base ** exponent`` for a positive ``base``, to :data:`WORKING_DIGITS` and more (ten guard digits),
+    as exp(exponent × ln base) in :mod:`decimal`, whose functions round correctly at any precision."""
+    with localcontext() as context:
+        context.prec = WORKING_DIGITS + 10
+        logarithm = (Decimal(base.numerator).ln() - Decimal(base.denominator).ln())
+        return Fraction((logarithm * Decimal(exponent.numerator) / Decimal(exponent.denominator)).exp())
 
 
 def _square_root(node, number):

@@ -49,12 +49,12 @@ def raised_symbols(chars, boxes):
     Returns
     -------
     set of int
-        Digits raised after a digit or ``)``, plus a minus sign raised in front of them (``10⁻³``). Each run
-        is measured against the symbol before it, so its digits need not line up with each other exactly;
-        the first symbol back on the line ends the run.
+        Digits raised after a digit or ``)``, plus a minus sign raised in front of them (``10⁻³``) and a
+        decimal point raised between them (``2⁰·⁵``). Each run is measured against the symbol before it, so
+        its digits need not line up with each other exactly; the first symbol back on the line ends the run.
     """
     return _raised(boxes, bases=[c in _BASES for c in chars], digits=[c in DIGITS for c in chars],
-                   signs=[c == "-" for c in chars], height=EXPONENT_HEIGHT)
+                   signs=[c == "-" for c in chars], height=EXPONENT_HEIGHT, points=[c == "." for c in chars])
 
 
 def raised_marks(boxes):
@@ -65,12 +65,16 @@ def raised_marks(boxes):
     return _raised(boxes, bases=every, digits=every, signs=[False] * len(boxes), height=UNLEVELLED_EXPONENT_HEIGHT)
 
 
-def _raised(boxes, bases, digits, signs, height):
+def _raised(boxes, bases, digits, signs, height, points=None):
     raised = set()
     base = None  # box of the symbol the current or next exponent would follow
     for i, box in enumerate(boxes):
         if base is not None and digits[i] and is_exponent(box, base, height):
             raised.add(i)
+            continue
+        if (base is not None and points and points[i] and i - 1 in raised and i + 1 < len(boxes)
+                and digits[i + 1] and is_exponent(box, base, height) and is_exponent(boxes[i + 1], base, height)):
+            raised.add(i)  # the point of a decimal exponent, between two of its digits
             continue
         if (base is not None and signs[i] and i + 1 < len(boxes) and digits[i + 1]
                 and is_exponent(boxes[i + 1], base, height) and _level_with(box, boxes[i + 1])):

@@ -26,7 +26,7 @@ from skimage.filters import threshold_otsu
 from skimage.measure import label
 from skimage.morphology import skeletonize
 
-from py_pipeline.exponents import is_exponent
+from py_pipeline.exponents import is_exponent, raised_marks
 from py_pipeline.radicals import MIN_BAR_LENGTH, hanging_pieces, radical_bar
 
 HYSTERESIS_LOW = 0.5
@@ -503,12 +503,17 @@ def _symbol_height(parts, stroke_width):
     """Typical symbol height: median height of the tall components (dots, bars and stroke pieces left out).
 
     Only components at least half as tall as the tallest count, so that the short pieces of a multi-stroke
-    ``+`` or ``×`` do not drag the estimate down when the line has few symbols. With none, the tallest
-    component that is more than a dot is a symbol's height: a square root with everything under its bar run
-    into it is one wide component. Only bars and dots: a symbol is as tall as they are wide.
+    ``+`` or ``×`` do not drag the estimate down when the line has few symbols, and none written small and
+    high after another (:func:`py_pipeline.exponents.raised_marks`): the two digits of ``9¹⁰`` made the
+    symbols as tall as an exponent, and the ``9`` so tall beside them that its loop stood over its stem as a
+    fraction. With none, the tallest component that is more than a dot is a symbol's height: a square root
+    with everything under its bar run into it is one wide component. Only bars and dots: a symbol is as tall
+    as they are wide.
     """
     dot = DOT_SIZE * stroke_width
-    tall = [p.height for p in parts if p.height > dot and p.height * BAR_ASPECT > p.width]
+    tall = sorted(((p.x0, p.y0, p.x1, p.y1) for p in parts if p.height > dot and p.height * BAR_ASPECT > p.width))
+    raised = raised_marks(tall)
+    tall = [y1 - y0 for k, (_, y0, _, y1) in enumerate(tall) if k not in raised]
     if tall:
         return float(np.median([h for h in tall if h >= 0.5 * max(tall)]))
     wide = [p.height for p in parts if p.height > dot]

@@ -223,9 +223,61 @@ def test_powers_too_large_are_refused_before_they_are_computed(text, index):
     assert "too large" in error.message and error.symbol_index == index
 
 
-def test_a_fractional_exponent_is_an_error_not_an_approximation():
-    error = _error("2^0.5")
-    assert "0.5 is not a whole number" in error.message and error.symbol_index == 1
+@pytest.mark.parametrize("text, value", [
+    ("4^(1/2)", "2"), ("8^(2/3)", "4"), ("9^1.5", "27"), ("27^(-2/3)", "1/9"), ("(9/4)^0.5", "3/2"),
+    ("(-8)^(1/3)", "-2"), ("(-32)^0.6", "-8"), ("(-8)^(2/3)", "4"), ("0^0.5", "0"), ("(10^3000)^(1/3)", "1" + "0" * 1000),
+])
+def test_a_fractional_power_is_exact_where_its_root_is_a_fraction(text, value):
+    assert _value(text)["value"] == value and not _value(text)["approximate"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(min_value=-30, max_value=30, max_denominator=12).filter(lambda f: f != 0),
+       st.integers(2, 5), st.integers(-4, 4))
+def test_the_root_of_any_power_is_exact(base, index, power):
+    # (r^q)^(p/q) is r^p for r > 0, and for r < 0 when q is odd (the real odd root keeps the sign).
+    assume(base > 0 or index % 2)
+    raised = Fraction(base) ** index
+    written = f"({raised.numerator}/{raised.denominator})^({power}/{index})"
+    value = evaluate(parse_text(written))
+    assert value.number == base ** power and not value.approximate
+
+
+@pytest.mark.parametrize("text, display", [
+    ("2^0.5", "≈ 1.414213562"), ("10^(1/3)", "≈ 2.15443469"), ("sqrt(2)^20000", "≈ 1.995063117×10³⁰¹⁰"),
+    ("2^-0.5", "≈ 0.7071067812"),
+])
+def test_a_fractional_power_without_an_exact_value_is_worked_out(text, display):
+    # 2^0.5 = √2, 10^(1/3) = 2.1544346900…, 2^10000 = 1.99506311688…×10³⁰¹⁰.
+    result = _value(text)
+    assert result["approximate"] and result["display"] == display
+
+
+@pytest.mark.parametrize("text, truth", [
+    ("2^0.5=sqrt(2)", True), ("(2^(1/3))^3=2", True), ("5^(2/7)=5^(4/14)", True), ("(3^(1/5))^5=3.0000001", False),
+    ("2^(1/3)=1.2599", False),
+])
+def test_fractional_powers_agree_with_roots_and_their_own_powers(text, truth):
+    assert evaluate(parse_text(text)).truth is truth
+
+
+@pytest.mark.parametrize("text, words, index", [
+    ("(-4)^(1/2)", "−4 to the power 0.5 has no real value", 4),
+    ("(-8)^0.5", "has no real value", 4),
+    ("(-2)^sqrt(2)", "has no real value", 4),
+    ("0^(-0.5)", "division by zero", 1),
+    ("10^4000.5", "too large", 2),
+])
+def test_a_fractional_power_without_a_real_value_is_an_error_at_the_power(text, words, index):
+    error = _error(text)
+    assert words in error.message and error.symbol_index == index
+
+
+@pytest.mark.parametrize("text", ["2^(1/99999999)", "(10^3000+1)^(1/3)", "7^(123456/1000001)"])
+def test_roots_of_any_index_finish_fast(text):
+    start = time.perf_counter()
+    assert _value(text)["approximate"]
+    assert time.perf_counter() - start < 0.1
 
 
 @settings(max_examples=200, deadline=None)

@@ -70,6 +70,14 @@ def test_a_raised_minus_belongs_to_the_exponent_after_it():
     assert raised_symbols("10-3", [_on_line(0), _on_line(50), [60, 45, 80, 50], _on_line(90)]) == set()
 
 
+def test_a_point_between_raised_digits_belongs_to_the_exponent():
+    point = [80, 38, 86, 44]   # at the foot of the raised digits, far above the line's
+    assert raised_symbols("20.5", [_on_line(0), _high(40), point, _high(90)]) == {1, 2, 3}
+    # A point on the line after an exponent is the line's, and so is a raised point with no raised digit after.
+    assert raised_symbols("20.5", [_on_line(0), _high(40), [80, 94, 86, 100], _on_line(90)]) == {1}
+    assert raised_symbols("20.5", [_on_line(0), _high(40), point, _on_line(90)]) == {1}
+
+
 @pytest.mark.parametrize("chars, boxes", [
     ("52", [_on_line(0), _on_line(50, 0.8)]),                          # a smaller digit on the line
     ("52", [_on_line(0), _box(50, 10, 75)]),                           # smaller and a little high
@@ -103,6 +111,16 @@ def classify():
     (["5", "2", "4"], set(), "524", "524"),
     # A 5's top stroke drawn apart and flicked out level with the exponent is the 5's, not a minus sign.
     (["7", "5flick", "3", "+", "1"], {2}, "75^3+1", "421876"),
+    # Two raised digits after one made the symbols exponent-sized, and a 9 or an 8 so tall beside them that
+    # a stroke across it read as a fraction bar: 9¹⁰ was (0/1)10.
+    (["9", "1", "0"], {1, 2}, "9^10", "3486784401"),
+    (["8", "1", "2"], {1, 2}, "8^12", "68719476736"),
+    (["4", "2", "5"], {1, 2}, "4^25", "1125899906842624"),
+    (["5", "1", "0", "-", "1"], {1, 2}, "5^10-1", "9765624"),
+    # A decimal exponent, its point raised with it: a fractional power.
+    (["4", "0", ".", "5"], {1, 2, 3}, "4^0.5", "2"),
+    (["9", "1", ".", "5"], {1, 2, 3}, "9^1.5", "27"),
+    (["2", "0", ".", "5"], {1, 2, 3}, "2^0.5", "1.414213562"),   # √2, rounded
 ])
 @pytest.mark.parametrize("line_height, pen_width", [(80, 7), (40, 3)])
 def test_drawn_powers_are_calculated(classify, names, raised, expression, value, line_height, pen_width):

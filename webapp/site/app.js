@@ -521,7 +521,7 @@ function valueLine({value, display, approximate}) {
   if (value === 'true' || value === 'false') {
     return {kind: `truth-${value}`, parts: [['truth', `${value === 'true' ? '✓' : '✗'} ${text}`]]};
   }
-  // Worked out from an irrational root: only a rounded decimal, after ≈.
+  // Worked out from an irrational root (√2, 2^0.5): only a rounded decimal, after ≈.
   if (approximate) return {kind: 'number', parts: [['equals', '≈ '], ['exact', text.replace(/^≈ /, '')]]};
   // The exact value stands out; its decimal form follows quietly.
   const [exact, ...decimal] = text.split(/ (?=[=≈] )/);
