@@ -270,9 +270,10 @@ def _height_within_stacks(mask, component_boxes, stroke_width):
     where its slanted stroke ends.
 
     A stack with no other mark to compare it with (``3/4`` alone, or before an ``=``, which was read as one
-    glyph: ``8``) is measured against itself: the writing over and under it is alike in height, and on one
-    side at least it is more than a straight stroke, which is all a ``+`` has there. The line's height is then
-    the taller side's.
+    glyph: ``8``) is measured against itself: the writing over and under it is alike in height, and either on
+    one side at least it is more than a straight stroke, which is all a ``+`` has there, or it is one stroke
+    on each side that do not go on through the bar as one line, as a ``+``'s upright does (``1`` over a ``7``
+    whose top the bar took). The line's height is then the taller side's.
     """
     boxes = [box for box in component_boxes if box[3] - box[1] > 2.5 * stroke_width]
     if not boxes:
@@ -291,11 +292,14 @@ def _height_within_stacks(mask, component_boxes, stroke_width):
         sides = _split_stack(mask[y0:y1, x0:x1], stroke_width)
         if sides is None:
             continue
-        tallest = [max(b[3] - b[1] for b, _ in side) for side in sides]
+        tallest = [max(b[3] - b[1] for b, _, _ in side) for side in sides]
         if lone:
             line_height = max(tallest)
-            strokes = max(area / (stroke_width * (b[3] - b[1])) for side in sides for b, area in side)
-            if height < STACK_HEIGHT * line_height or strokes < MORE_THAN_A_STROKE:
+            # Per side, all its pieces: cutting the bar out can break a digit that touched it in two.
+            strokes = max(sum(area for _, area, _ in side) / (stroke_width * top)
+                          for side, top in zip(sides, tallest))
+            if height < STACK_HEIGHT * line_height or (strokes < MORE_THAN_A_STROKE
+                                                       and not _strokes_out_of_line(*sides, stroke_width)):
                 continue
         if min(tallest) >= MARK_HEIGHT * line_height:
             return line_height
@@ -303,8 +307,9 @@ def _height_within_stacks(mask, component_boxes, stroke_width):
 
 
 def _split_stack(window, stroke_width):
-    """``(over, under)``, the ``(box, ink area)`` of the pieces of one mark over and under a run of ink across
-    its middle, or None when it is no such stack (see :func:`_height_within_stacks`)."""
+    """``(over, under)``, the ``(box, ink area, ends)`` of the pieces of one mark over and under a run of ink
+    across its middle, or None when it is no such stack (see :func:`_height_within_stacks`). ``ends`` are the
+    mean columns of a piece's ink in its row nearest the run and in its row farthest from it."""
     height, width = window.shape
     reach = _pen_reach(stroke_width)
     runs = _long_runs(window, 0.7 * width)
@@ -318,14 +323,28 @@ def _split_stack(window, stroke_width):
     rest[top:bottom] = False
     labels, pieces = _labelled(rest)
     areas = np.bincount(labels.ravel(), minlength=len(pieces) + 1)[1:]
-    over = [(box, area) for box, area in zip(pieces, areas) if box[3] <= top]
-    under = [(box, area) for box, area in zip(pieces, areas) if box[1] >= bottom]
+    ends = [tuple(float(np.flatnonzero(labels[row] == k).mean())
+                  for row in ((box[3] - 1, box[1]) if box[3] <= top else (box[1], box[3] - 1)))
+            for k, box in enumerate(pieces, start=1)]
+    over = [(box, area, end) for box, area, end in zip(pieces, areas, ends) if box[3] <= top]
+    under = [(box, area, end) for box, area, end in zip(pieces, areas, ends) if box[1] >= bottom]
     if len(over) + len(under) < len(pieces) or not over or not under:
         return None  # a stroke through the run, or nothing on one side
     left, right = min(b[0] for b in pieces), max(b[2] for b in pieces)
     if min(left - bar_columns[0], bar_columns[-1] - right) < stroke_width / 2:
         return None  # the run does not reach past the writing at both ends
     return over, under
+
+
+def _strokes_out_of_line(over, under, stroke_width):
+    """Whether one piece over a run and one under it are two strokes, not one crossing it as the upright of a
+    ``+``: the piece under it starts more than a pen width from where the piece over it, carried on at its
+    own slant, would cross the gap."""
+    if not len(over) == len(under) == 1:
+        return False
+    (above, _, (near, far)), (below, _, (start, _)) = over[0], under[0]
+    slant = (near - far) / max(above[3] - 1 - above[1], 1)
+    return abs(near + slant * (below[1] - (above[3] - 1)) - start) > stroke_width
 
 
 def _pen_reach(stroke_width):

@@ -78,6 +78,7 @@ SYMBOLS = {
                       for k in range(8)]]),
     # A wide 5 whose bar reaches far to the right, touching the body: one component wider than it is tall.
     "+tall": (0.8, [[(0.05, 0.5), (0.95, 0.5)], [(0.5, -0.2), (0.5, 1.2)]]),   # its upright longer than a digit
+    "+lean": (0.7, [[(0.05, 0.5), (0.95, 0.5)], [(0.7, -0.1), (0.3, 1.1)]]),   # its upright leaning, long
     "4tall": (0.7, [[(0.55, -0.2), (0.05, 0.64), (0.95, 0.64)], [(0.7, 0.2), (0.7, 1.2)]]),
     "5long": (1.0, [[(1.0, 0.04), (0.2, 0.04), (0.15, 0.45)] + _arc(0.4, 0.68, 0.3, 0.28, 235, 500, 18)]),
 }

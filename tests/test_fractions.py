@@ -103,12 +103,24 @@ def test_a_touching_fraction_with_too_few_marks_to_measure_the_line(classify, nu
     assert (result.expression, result.value) == (expression, value)
 
 
-@pytest.mark.parametrize("name", ["+", "+tall", "+split", "4", "4tall", "4split", "5", "7", "÷", "="])
+@pytest.mark.parametrize("name", ["+", "+tall", "+split", "+lean", "4", "4tall", "4split", "5", "7", "÷", "="])
 def test_a_symbol_alone_is_no_fraction(name):
     # With nothing beside it to measure the line, a + is a stack of two straight strokes; a fraction's
     # numerator or denominator holds more ink than a straight stroke as tall.
     for line_height, pen_width in [(60, 6), (40, 3), (80, 12)]:
         assert _fractions(draw([name], line_height=line_height, pen_width=pen_width).ink) == []
+
+
+@pytest.mark.parametrize("numerator, denominator, value", [("1", "2", "1/2"), ("1", "7", "1/7"), ("1", "3", "1/3")])
+@pytest.mark.parametrize("bar_gap", [0.0, 0.02])
+def test_a_fraction_alone_touching_its_bar_is_read(classify, numerator, denominator, value, bar_gap):
+    # One mark with nothing beside it: 1 over 2 read as a 1 or a 2; 1 over a 7 whose top the bar took, two
+    # straight strokes like a +'s upright, read as a 4.
+    for line_height, pen_width in [(30, 3), (40, 3), (60, 5), (80, 7)]:
+        drawing = draw_fraction([numerator], [denominator], bar_gap=bar_gap, line_height=line_height,
+                                pen_width=pen_width)
+        result = recognize(drawing.grey(), classify)
+        assert (result.expression, result.value) == (f"({numerator}/{denominator})", value)
 
 
 @pytest.mark.parametrize("before, numerator, denominator, expression, value", [
