@@ -269,16 +269,17 @@ def _top_runs(mask, tops):
     return first_gap - tops
 
 
-def find_radicals(segments, stroke_width, symbol_height, roles=None):
+def find_radicals(segments, stroke_width, symbol_height, roles=None, within=""):
     """The radicals among ``segments`` (:class:`py_pipeline.segment.Segment`, in reading order).
 
-    Only segments on the line (no ``roles``, or an empty one) are considered, as radicals and as radicands. A
-    radical under another's bar is not read: both are left to the classifier, whose reading then fails to
-    parse or is flagged, rather than guessed.
+    Only segments of one part of the drawing are considered, as radicals and as radicands: those whose
+    ``roles`` entry is ``within`` (the line, ``""``, by default; or a stacked fraction's ``"numerator"`` or
+    ``"denominator"``). A radical under another's bar is not read: both are left to the classifier, whose
+    reading then fails to parse or is flagged, rather than guessed.
     """
     if not segments or stroke_width <= 0 or symbol_height <= 0:
         return []
-    on_line = [not roles or not roles[i] for i in range(len(segments))]
+    on_line = [(roles[i] if roles else "") == within for i in range(len(segments))]
     found = []
     for index, seg in enumerate(segments):
         if seg.kind != "glyph" or not on_line[index]:
@@ -302,8 +303,8 @@ def _radicand(index, bar, segments, on_line, stroke_width, symbol_height):
         if other == index:
             continue
         x0, y0, x1, y1 = candidate.box
-        if not bar.left <= (x0 + x1) / 2 <= bar.right:
-            continue
+        if not bar.left <= (x0 + x1) / 2 <= bar.right or y1 <= bar.bottoms.min() - stroke_width or y0 > bar.foot:
+            continue  # not under the bar: beside it, over it (a numerator) or under the whole root (a denominator)
         if not on_line[other] or x0 < bar.left - stroke_width or x1 > bar.right + OVERHANG * symbol_height \
                 or not bar.covers(candidate.box, stroke_width):
             return ()  # something beside or through the bar: not a radical's

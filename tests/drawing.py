@@ -199,8 +199,9 @@ def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60
                   bar_overhang=0.3, bar_gap=None, bar_rise=0.0):
     """A line ``before`` + a stacked fraction + ``after``, as a hand writes ``2+ (1+2)/3 -1``.
 
-    The numerator and the denominator are lines of their own (centred over and under a bar that overhangs
-    the wider of them by ``bar_overhang`` line heights each side); the bar sits at the middle of the line.
+    The numerator and the denominator are lines of their own, names or a :class:`Drawing` such as
+    :func:`draw_root` makes (cut to its ink), centred over and under a bar that overhangs
+    the wider of them by ``bar_overhang`` line heights each side; the bar sits at the middle of the line.
     ``bar_gap`` (line heights, default ``gap``) is the space between the bar's centre line and the numerator's
     lowest and the denominator's highest row: under half a pen width, they touch the bar. ``bar_rise`` (line
     heights) lifts the bar's right end, as a bar drawn quickly climbs into the numerator's last symbols.
@@ -212,6 +213,12 @@ def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60
         ``after``. ``pieces`` is empty.
     """
     def line(names):
+        if isinstance(names, Drawing):
+            rows, cols = np.flatnonzero(names.ink.max(axis=1) > 0), np.flatnonzero(names.ink.max(axis=0) > 0)
+            return Drawing(ink=names.ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1],
+                           boxes=[[x0 - cols[0], y0 - rows[0], x1 - cols[0], y1 - rows[0]]
+                                  for x0, y0, x1, y1 in names.boxes],
+                           names=names.names, pen_width=names.pen_width, pieces=[])
         if not names:
             return None
         return draw(list(names), line_height=line_height, pen_width=pen_width, gap=gap, margin=0)

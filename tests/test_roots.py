@@ -284,6 +284,24 @@ def test_a_drawn_square_root_is_read_and_calculated(classify, radicand, before, 
     assert all(abs(a - b) <= 3 for a, b in zip(radical.box, drawing.boxes[len(before)]))
 
 
+@pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 4)])
+@pytest.mark.parametrize("over, under", [("1", "√2"), ("√9", "2"), ("1+√5", "2")])
+def test_a_root_inside_a_stacked_fraction_is_an_error_not_digits(classify, over, under, line_height, pen_width):
+    # Read as digits, 1 over √2 was 1/52 and (1+√5) over 2 was 28: refused, at the root, until it is read.
+    def part(text):
+        if "√" not in text:
+            return list(text)
+        before, radicand = text.split("√")
+        return draw_root(radicand, before=list(before), line_height=line_height, pen_width=pen_width)
+
+    drawing = draw_fraction(part(over), part(under), line_height=line_height, pen_width=pen_width)
+    result = recognize(drawing.grey(), classify)
+    assert result.value is None and "square root inside a stacked fraction" in result.error.message
+    radical = drawing.boxes[drawing.names.index("√")]
+    x0, y0, x1, y1 = result.error.box
+    assert x0 <= (radical[0] + radical[2]) / 2 <= x1 and y0 <= (radical[1] + radical[3]) / 2 <= y1
+
+
 def test_a_drawn_root_without_an_exact_value_is_approximate(classify):
     result = recognize(draw_root("2", before=["1", "+"]).grey(), classify)
     assert result.expression == "1+sqrt(2)" and result.error is None
