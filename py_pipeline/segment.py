@@ -590,7 +590,8 @@ def _group(parts, labels, stroke_width, symbol_height, band):
 def _split_radicands(labels, count, parts, stroke_width, symbol_height):
     """``(labels, count, borrowed)`` with writing run into a square root's bar given labels of its own
     (:func:`py_pipeline.radicals.hanging_pieces`); the same labels when there is none. ``borrowed`` maps
-    such a label to the ``(rows, columns)`` of the bar's ink over where it ran into the bar, its top too."""
+    such a label to the ``(rows, columns)`` of the bar's ink over where it ran into the bar, its top too
+    (none for a piece that met the bar only at a corner)."""
     borrowed = {}
     for p in parts:
         if p.width < MIN_BAR_LENGTH * symbol_height:
@@ -600,7 +601,8 @@ def _split_radicands(labels, count, parts, stroke_width, symbol_height):
             count += 1
             window[piece.mask] = count
             rows, columns = np.nonzero(piece.borrowed)
-            borrowed[count] = (rows + p.y0, columns + p.x0)
+            if rows.size:
+                borrowed[count] = (rows + p.y0, columns + p.x0)
     return labels, count, borrowed
 
 
@@ -890,7 +892,7 @@ def _segments(groups, parts, labels, ink, band, offset, borrowed):
         members = groups[g]
         box = boxes[g]
         group_labels = [parts[i].label for i in members]
-        extra = [borrowed[g] for g in group_labels if g in borrowed]
+        extra = [borrowed[label] for label in group_labels if label in borrowed]
         extra = (np.concatenate([r for r, _ in extra]), np.concatenate([c for _, c in extra])) if extra else None
         crop, origin = _group_ink(ink, labels, group_labels, box, extra)
         kind, confidence = _kind(members, parts, band)

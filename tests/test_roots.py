@@ -17,6 +17,7 @@ from py_pipeline.radicals import find_radicals, hanging_pieces
 from py_pipeline.recognize import recognize
 from py_pipeline.segment import segment
 from training.model_store import load_classifier
+from training.pen import draw_polyline
 
 
 @pytest.mark.parametrize("text, value", [
@@ -193,6 +194,26 @@ def test_the_bar_a_symbol_was_drawn_on_is_the_top_of_its_crop_too(radicand, line
         assert y < seg.box[1] - 1 and y >= bar.box[1] - 1                   # the crop reaches up into the bar
         assert x >= seg.box[0] - pen_width and x + width <= seg.box[2] + pen_width   # not along it
         assert seg.ink[:seg.box[1] - y].max() > 0.5
+
+
+def test_a_radicand_that_meets_the_bar_only_at_a_corner_is_cut_off_it_all_the_same():
+    # Joined to the bar by a staircase of pixels that touch only at their corners, the 1 falls away from the
+    # cut with no bar ink right over it to borrow; segmenting it raised a ValueError.
+    ink = np.zeros((140, 200), np.float32)
+    draw_polyline(ink, [(20, 70), (30, 66), (45, 120), (60, 30), (180, 30)], 6)   # tick, foot, rise, bar
+    one = np.zeros_like(ink)
+    draw_polyline(one, [(100, 41), (100, 118)], 6)
+    np.maximum(ink, one, out=ink)
+    bar_bottom = np.flatnonzero(ink[:, 110] > 0.5)[-1]
+    one_top = np.flatnonzero(one[:, 100] > 0.5)[0]
+    one_right = np.flatnonzero(one[one_top] > 0.5)[-1]
+    for row in range(bar_bottom + 1, one_top):
+        ink[row, one_right + one_top - row] = 1.0
+    pieces = hanging_pieces(ink > 0.5, 6, 60)
+    assert len(pieces) == 1 and not pieces[0].borrowed.any()
+    found = segment(ink)
+    assert len(found.segments) == 2
+    assert len(find_radicals(found.segments, found.stroke_width, found.symbol_height)) == 1
 
 
 @pytest.mark.parametrize("line_height, pen_width", SIZES)
