@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.pen import draw_polyline, to_rgba_png_array
+from training.pen import draw_polyline, inked_box, to_rgba_png_array
 
 
 def _arc(cx, cy, rx, ry, start, stop, n=24):
@@ -214,9 +214,9 @@ def draw_fraction(numerator, denominator, *, before=(), after=(), line_height=60
     """
     def line(names):
         if isinstance(names, Drawing):
-            rows, cols = np.flatnonzero(names.ink.max(axis=1) > 0), np.flatnonzero(names.ink.max(axis=0) > 0)
-            return Drawing(ink=names.ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1],
-                           boxes=[[x0 - cols[0], y0 - rows[0], x1 - cols[0], y1 - rows[0]]
+            rows, cols = inked_box(names.ink)
+            return Drawing(ink=names.ink[rows, cols],
+                           boxes=[[x0 - cols.start, y0 - rows.start, x1 - cols.start, y1 - rows.start]
                                   for x0, y0, x1, y1 in names.boxes],
                            names=names.names, pen_width=names.pen_width, pieces=[])
         if not names:
