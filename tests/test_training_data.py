@@ -200,6 +200,19 @@ def test_a_short_arm_of_a_digit_is_redrawn():
     assert right_end >= 19.0  # the centre line goes on past the stem (17.5) to the bar's end
 
 
+def test_a_bold_stroke_with_a_bumpy_edge_is_redrawn_as_one_line():
+    # A bold 1, 3 to 5 pixels wide, with the small bumps a scanned pen leaves along its edge. Its skeleton
+    # sprouts a spur at every bump and corner; redrawn, the spurs turn the 1 into a 4 or a y.
+    for width in (3, 4, 5):
+        one = np.zeros((28, 28), np.float32)
+        one[4:24, 12:12 + width] = 1.0
+        for row, col in ((8, 12 + width), (14, 11), (19, 12 + width)):
+            one[row:row + 2, col] = 1.0
+        lines = digit_polylines(one)
+        assert len(lines) == 1
+        assert np.ptp(lines[0][:, 1]) > 15 and np.ptp(lines[0][:, 0]) < 2  # most of its 20 rows, upright
+
+
 def _pieces(ink):
     from skimage.measure import label
     return label(ink > 0.5, connectivity=2).max()
