@@ -8,8 +8,9 @@ one pixel in each direction (test-time augmentation) removes much of that accide
 unsure of are looked at again: almost all crops are read above :data:`SECOND_LOOK_BELOW`.
 
 Measured with model ``2026-11-25-h`` (``python -m training evaluate 2026-11-25-h`` puts both numbers in the
-card): redrawn MNIST test digits 98.95% → 99.01%, generated operators 99.97% → 99.93%. Expressions read
-exactly, ``benchmarks/recognition.py --count 1200``: 91.7% → 93.2%. Other views, tried on the earlier redraw
+card): redrawn MNIST test digits 98.95% → 99.01%, generated operators 99.97% → 99.93%; on the redraw that
+thins bold digits, 99.05% → 99.15%. Expressions read exactly, ``benchmarks/recognition.py --count 1200``:
+91.7% → 93.2%; on the thinned redraw, 93.4% → 94.9%. Other views, tried on the earlier redraw
 (digits 98.74% → 98.84% with these four): turning the crop by ±8° or ±15° and scaling it by 0.9 or 1.1 helped
 digits a little more (98.89%) but made brackets read as ``1`` (operators 99.67%), and diagonal moves did the
 same (99.75%), so the views are the four straight moves only.
