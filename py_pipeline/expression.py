@@ -44,8 +44,13 @@ _NUMERIC = DIGITS | {"."}
 POWER = "^"
 """The power operator in expression text; a drawing writes it by raising the exponent (:class:`Symbol`)."""
 
-ROLES = ("", "numerator", "fraction", "denominator", "radical", "radicand")
-"""Every :attr:`Symbol.role`: on the line, in a stacked fraction, in a square root."""
+STACK_PARTS = ("numerator", "fraction", "denominator")
+ROOT_PARTS = ("radical", "radicand")
+ROLES = ("", *STACK_PARTS, *ROOT_PARTS) + tuple(f"{part} {root}" for part in ("numerator", "denominator")
+                                                for root in ROOT_PARTS)
+"""Every :attr:`Symbol.role`: on the line, in a stacked fraction, in a square root, or in a square root in a
+stacked fraction's numerator or denominator (``"numerator radicand"``: the part first, then the place in the
+root)."""
 
 ROOT = "sqrt"
 """The square root in expression text (which stays ASCII); a drawing writes it ``√`` (:class:`Symbol`)."""
@@ -68,7 +73,8 @@ class Symbol:
     is ``/``) or ``"denominator"``; empty on the line. Nobody draws the brackets a fraction implies, so the
     numerator and the denominator read as if bracketed, and the whole fraction too: ``((1+2)/3)``.
     ``role`` is ``"radical"`` for a drawn ``√`` and ``"radicand"`` for what is written under its bar, which
-    reads as if bracketed: ``sqrt(1+3)``.
+    reads as if bracketed: ``sqrt(1+3)``. A root written in a numerator or a denominator has both, the
+    fraction's part first: ``"numerator radical"``, ``"numerator radicand"`` (see :func:`stack_part`).
     """
 
     char: str
@@ -309,6 +315,31 @@ def runs_of_one_role(symbols):
     return runs
 
 
+def stack_part(role):
+    """The part of a stacked fraction a symbol of ``role`` is in (``"numerator"``, ``"fraction"``,
+    ``"denominator"``), or ``""`` on the line."""
+    part = role.split(" ", 1)[0]
+    return part if part in STACK_PARTS else ""
+
+
+def root_part(role):
+    """``"radical"`` or ``"radicand"`` for a symbol of ``role`` in a square root, else ``""``."""
+    part = role.rsplit(" ", 1)[-1]
+    return part if part in ROOT_PARTS else ""
+
+
+def _runs_of_one_stack_part(symbols):
+    """The symbols in runs of consecutive ones in the same part of a stacked fraction (or on the line),
+    whatever their place in a square root."""
+    runs = []
+    for symbol in symbols:
+        if runs and stack_part(runs[-1][-1].role) == stack_part(symbol.role):
+            runs[-1].append(symbol)
+        else:
+            runs.append([symbol])
+    return runs
+
+
 def _laid_out(symbols):
     """The symbols, and between them the marks their layout implies: ``(mark, None, index)`` for a ``^``, a
     fraction's bracket or a mixed number's ``+`` (``index``: the symbol to point at), ``(None, symbol,
@@ -319,24 +350,31 @@ def _laid_out(symbols):
     mixed number, as it is on paper: ``2¾`` reads ``(2+(3/4))``. What a ``√`` covers is bracketed, always.
     """
     symbols = list(map(_as_symbol, symbols))
-    runs = [[symbols[i] for i in positions] for positions in runs_of_one_role(symbols)]
+    runs = _runs_of_one_stack_part(symbols)
     mixed = _mixed_numbers(runs)
     for number, run in enumerate(runs):
-        role = run[0].role
+        role = stack_part(run[0].role)
         plain = all(to_ascii(s.char) in _NUMERIC and not s.raised for s in run)
-        brackets = (role in ("numerator", "denominator") and not plain) or role == "radicand"
+        brackets = role in ("numerator", "denominator") and not plain
         if role == "numerator":
             yield "(", None, run[0].index
         if brackets:
             yield "(", None, run[0].index
         raised = False
         for position, symbol in enumerate(run):
+            under_root = root_part(symbol.role) == "radicand"
+            if under_root and (position == 0 or root_part(run[position - 1].role) != "radicand"):
+                yield "(", None, symbol.index
+                raised = False
             if mixed.get(number) == position:
                 yield "(", None, symbol.index
             if symbol.raised and not raised:
                 yield POWER, None, symbol.index
             raised = symbol.raised
             yield None, symbol, symbol.index
+            if under_root and (position == len(run) - 1 or root_part(run[position + 1].role) != "radicand"):
+                yield ")", None, symbol.index
+                raised = False
         if number in mixed:
             yield "+", None, runs[number + 2][0].index  # the bar
         if brackets:
@@ -350,13 +388,13 @@ def _laid_out(symbols):
 def _mixed_numbers(runs):
     """``{run: position}`` for each line run that ends in a whole number (from ``position`` on) written right
     before a stacked proper fraction of whole numbers: a mixed number, ``2¾``."""
-    def digit(symbol):
-        return to_ascii(symbol.char) in DIGITS and not symbol.raised
+    def digit(symbol):  # a digit of a plain number, not under a root
+        return to_ascii(symbol.char) in DIGITS and not symbol.raised and not root_part(symbol.role)
 
     mixed = {}
     for number, run in enumerate(runs[:-3]):
         numerator, _, denominator = runs[number + 1:number + 4]
-        if run[0].role or numerator[0].role != "numerator" or not all(map(digit, numerator + denominator)):
+        if stack_part(run[0].role) or numerator[0].role != "numerator" or not all(map(digit, numerator + denominator)):
             continue
         start = len(run)
         while start > 0 and digit(run[start - 1]):

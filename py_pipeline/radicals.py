@@ -28,6 +28,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy import ndimage as ndi
 
+from py_pipeline.expression import root_part, stack_part
+
 MIN_BAR_LENGTH = 0.3
 """Shortest bar, in symbol heights: it covers at least a ``1``."""
 
@@ -318,28 +320,44 @@ def _radicand(index, bar, segments, on_line, stroke_width, symbol_height):
 
 
 def with_radicals(segments, radicals, roles=None):
-    """``(segments, roles)`` with each radical read as ``√`` (role ``"radical"``) right before its radicand
-    (role ``"radicand"``), the rest in their order. Segments are ordered by their centres, so a wide radical
-    can come after the first symbols under its bar; the gaps are measured again in the new order."""
+    """``(segments, roles)`` with each radical read as ``√`` right before its radicand, the rest in their order.
+
+    The radical's role is ``"radical"`` and its radicand's ``"radicand"``; in a stacked fraction's numerator
+    or denominator (its ``roles`` entry), that part comes first: ``"numerator radical"``. Segments are ordered
+    by their centres, so a wide radical can come after the first symbols under its bar; the gaps of the part
+    of the drawing it is in (the line, or the fraction's part) are measured again in the new order.
+    """
     roles = list(roles) if roles else [""] * len(segments)
     moved = {}
     for radical in radicals:
-        roles[radical.index] = "radical"
+        prefix = f"{roles[radical.index]} " if roles[radical.index] else ""
+        roles[radical.index] = prefix + "radical"
         for i in radical.radicand:
-            roles[i] = "radicand"
+            roles[i] = prefix + "radicand"
         moved[radical.radicand[0]] = radical.index
     order = []
     for i in range(len(segments)):
         if i in moved:
             order.append(moved[i])
-        if roles[i] != "radical":
+        if root_part(roles[i]) != "radical":
             order.append(i)
-    reordered, previous_right = [], None
+    regapped = {_gap_part(roles[radical.index]) for radical in radicals}
+    reordered, previous_right = [], {}
     for i in order:
         seg = segments[i]
-        if roles[i] == "radical":
+        if root_part(roles[i]) == "radical":
             seg = replace(seg, kind="√", confidence=1.0)
-        gap = None if previous_right is None else float(seg.box[0] - previous_right)
-        reordered.append(replace(seg, gap_before=gap))
-        previous_right = seg.box[2] if previous_right is None else max(previous_right, seg.box[2])
+        part = _gap_part(roles[i])
+        if part in regapped:
+            right = previous_right.get(part)
+            seg = replace(seg, gap_before=None if right is None else float(seg.box[0] - right))
+            previous_right[part] = seg.box[2] if right is None else max(right, seg.box[2])
+        reordered.append(seg)
     return reordered, [roles[i] for i in order]
+
+
+def _gap_part(role):
+    """The run of writing whose gaps a segment of ``role`` is measured in: a numerator, a denominator, or
+    the line, which a fraction's bar stands on (see :func:`py_pipeline.fraction_bars.read_layout`)."""
+    part = stack_part(role)
+    return part if part in ("numerator", "denominator") else ""

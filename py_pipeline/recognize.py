@@ -336,11 +336,9 @@ class _Drawing:
                 seg.mask, mark_height=MARK_PENS * seg.stroke_width)
         lines_levelled = lines is not drawn_lines  # counted on the levelled ink, not as drawn
         seg = self.segmentation
-        # A root in a numerator or a denominator is not read yet; read as digits, 1 over √2 was 1/52.
-        radicals_in_fractions = [] if not self.roles else [
-            radical for part in ("numerator", "denominator")
-            for radical in find_radicals(seg.segments, seg.stroke_width, seg.symbol_height, self.roles, part)]
-        radicals = find_radicals(seg.segments, seg.stroke_width, seg.symbol_height, self.roles)
+        # Roots on the line, and in a stacked fraction's numerator or denominator (1 over √2 is not 1/52).
+        radicals = [radical for part in ("", "numerator", "denominator") if self.roles or not part
+                    for radical in find_radicals(seg.segments, seg.stroke_width, seg.symbol_height, self.roles, part)]
         if radicals:
             segments, self.roles = with_radicals(seg.segments, radicals, self.roles)
             self.segmentation = replace(seg, segments=segments)
@@ -375,12 +373,6 @@ class _Drawing:
                         "inside a fraction can be written on one line with brackets and ÷).",
                         box=self.ink_image.box_to_input(self._drawn_box(found[1].box, levelled=True)))
                     break
-            if self.error is None and radicals_in_fractions:
-                shown = seg.segments[radicals_in_fractions[0].index].box
-                self.error = ExpressionError(
-                    "A square root inside a stacked fraction is not read yet: write the fraction on one line with "
-                    "÷ and brackets, as 1÷√2 or (1+√5)÷2.",
-                    box=self.ink_image.box_to_input(self._drawn_box(shown, levelled=True)))
 
         start = time.perf_counter()
         if self.error is None:

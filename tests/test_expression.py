@@ -14,10 +14,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from py_pipeline.errors import ExpressionError
+from py_pipeline.evaluate import evaluate
 from py_pipeline.expression import (
     MAX_NESTING, MAX_SYMBOLS, Binary, Equation, Number, Percent, Root, Symbol, Unary, expression_text, fold, parse,
-    parse_text,
-    symbols_from_text, tokenize,
+    parse_text, root_part, stack_part, symbols_from_text, tokenize,
 )
 
 
@@ -198,6 +198,30 @@ def test_fractions_side_by_side_and_errors_inside_one_point_at_real_symbols():
     with pytest.raises(ExpressionError) as caught:
         parse(tokenize(_stacked("", "1+", "2")))
     assert "needs a number after it" in caught.value.message and caught.value.symbol_index == 1
+
+
+@pytest.mark.parametrize("chars, text, value", [
+    # (1+√5) over 2, and a mixed-number look-alike: a root's digits before a fraction are no whole number.
+    ([("1", "numerator"), ("+", "numerator"), ("√", "numerator radical"), ("5", "numerator radicand"),
+      ("/", "fraction"), ("2", "denominator")], "((1+sqrt(5))/2)", None),
+    ([("√", "radical"), ("4", "radicand"), ("1", "numerator"), ("/", "fraction"), ("2", "denominator")],
+     "sqrt(4)(1/2)", Fraction(1)),
+    ([("6", "numerator"), ("/", "fraction"), ("√", "denominator radical"), ("9", "denominator radicand"),
+      ("2", "denominator radicand", True), ("+", ""), ("1", "")], "(6/(sqrt(9^2)))+1", Fraction(5, 3)),
+])
+def test_a_root_in_a_stacked_fraction_is_bracketed_in_its_part(chars, text, value):
+    symbols = [Symbol(c[0], i, False, len(c) > 2, c[1]) for i, c in enumerate(chars)]
+    assert expression_text(symbols) == text
+    assert parse(tokenize(symbols)).to_dict() == parse_text(text).to_dict()
+    if value is not None:
+        assert evaluate(parse(tokenize(symbols))).number == value
+
+
+def test_a_role_names_its_place_in_a_fraction_and_in_a_root():
+    roles = ("", "numerator", "fraction", "radicand", "denominator radical", "numerator radicand")
+    assert [(stack_part(r), root_part(r)) for r in roles] == [
+        ("", ""), ("numerator", ""), ("fraction", ""), ("", "radicand"), ("denominator", "radical"),
+        ("numerator", "radicand")]
 
 
 def test_objects_with_a_raised_attribute_are_read_as_written():

@@ -306,9 +306,15 @@ def test_a_drawn_square_root_is_read_and_calculated(classify, radicand, before, 
 
 
 @pytest.mark.parametrize("line_height, pen_width", [(60, 6), (40, 4)])
-@pytest.mark.parametrize("over, under", [("1", "√2"), ("√9", "2"), ("1+√5", "2")])
-def test_a_root_inside_a_stacked_fraction_is_an_error_not_digits(classify, over, under, line_height, pen_width):
-    # Read as digits, 1 over √2 was 1/52 and (1+√5) over 2 was 28: refused, at the root, until it is read.
+@pytest.mark.parametrize("over, under, expression, value", [
+    ("1", "√2", "(1/(sqrt(2)))", "0.7071067812"),
+    ("√9", "2", "((sqrt(9))/2)", "3/2"),
+    ("1+√5", "2", "((1+sqrt(5))/2)", "1.618033989"),
+    ("√16", "1+√4", "((sqrt(16))/(1+sqrt(4)))", "4/3")])
+def test_a_root_inside_a_stacked_fraction_is_read_in_its_part(classify, over, under, expression, value,
+                                                              line_height, pen_width):
+    # Read as digits, 1 over √2 was 1/52 and (1+√5) over 2 was 28; then refused; now each root is read in the
+    # numerator or denominator it is written in.
     def part(text):
         if "√" not in text:
             return list(text)
@@ -317,10 +323,14 @@ def test_a_root_inside_a_stacked_fraction_is_an_error_not_digits(classify, over,
 
     drawing = draw_fraction(part(over), part(under), line_height=line_height, pen_width=pen_width)
     result = recognize(drawing.grey(), classify)
-    assert result.value is None and "square root inside a stacked fraction" in result.error.message
-    radical = drawing.boxes[drawing.names.index("√")]
-    x0, y0, x1, y1 = result.error.box
-    assert x0 <= (radical[0] + radical[2]) / 2 <= x1 and y0 <= (radical[1] + radical[3]) / 2 <= y1
+    assert (result.expression, result.to_dict()["value"]) == (expression, value)
+    roots = [s for s in result.symbols if s.char == "√"]
+    assert len(roots) == over.count("√") + under.count("√")
+    bar = next(s for s in result.symbols if s.role == "fraction")
+    for root in roots:
+        part_of = "numerator" if root.box[3] < bar.box[1] else "denominator"
+        assert root.role == f"{part_of} radical" and root.source == "geometry"
+        assert result.symbols[root.index + 1].role == f"{part_of} radicand"
 
 
 def test_a_drawn_root_without_an_exact_value_is_approximate(classify):

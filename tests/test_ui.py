@@ -466,6 +466,33 @@ def test_a_square_root_is_shown_with_its_bar_over_what_it_covers(open_page):
     assert page.errors == []
 
 
+def test_a_square_root_in_a_stacked_fraction_is_shown_under_its_bar_in_the_numerator(open_page):
+    roles = ["numerator", "numerator", "numerator radical", "numerator radicand", "fraction", "denominator"]
+    page = open_page(fake={"chars": ["1", "+", "√", "5", "/", "2"], "roles": roles,
+                           "expression": "((1+sqrt(5))/2)", "value": "1.618033989", "decimal": "1.618033989…",
+                           "display": "≈ 1.618033989", "approximate": True})
+    for x, top, bottom in ((0.2, 0.1, 0.3), (0.3, 0.15, 0.25), (0.4, 0.1, 0.3), (0.5, 0.1, 0.3), (0.6, 0.44, 0.46),
+                           (0.7, 0.65, 0.85)):
+        draw(page, [(x, top), (x + 0.05, bottom)])
+    page.wait_for_selector("#expression .fraction-numerator .radicand .symbol")
+    over = page.locator("#expression .fraction-numerator > .symbol")
+    assert [over.nth(i).inner_text() for i in range(over.count())] == ["1", "+", "√"]
+    covered = page.locator("#expression .fraction-numerator .radicand .symbol")
+    assert covered.count() == 1 and covered.inner_text() == "5"
+    assert covered.get_attribute("aria-label").startswith("over the bar, under the root, 5")
+    assert page.locator("#expression .fraction-denominator .symbol").inner_text() == "2"
+    assert page.locator("#expression > .radicand").count() == 0   # not on the line after the fraction
+    bar = page.locator("#expression .fraction-bar .symbol").bounding_box()
+    five = covered.bounding_box()
+    assert five["y"] + five["height"] <= bar["y"] + 1
+    covered.click()   # a correction keeps both places of what the bar covers
+    page.locator("#alternatives .alternative", has_text="7").click()
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")
+    sent = calls(page, "evaluate")[0]["args"]["symbols"]
+    assert [s["role"] for s in sent] == roles and sent[3]["char"] == "7"
+    assert page.errors == []
+
+
 def test_an_approximate_answer_is_shown_after_an_approximately_equal_sign(open_page):
     page = open_page(fake={"chars": ["√", "2"], "roles": ["radical", "radicand"], "expression": "sqrt(2)",
                            "value": "1.414213562", "decimal": "1.414213562…", "display": "≈ 1.414213562",

@@ -94,6 +94,16 @@ def test_evaluate_keeps_a_square_root_and_what_it_covers():
                                                                ["1+3 = 4", "√4 = 2", "2×2 = 4", "4−1 = 3"])
 
 
+def test_evaluate_keeps_a_square_root_in_a_stacked_fraction():
+    roles = ["numerator radical", "numerator radicand", "numerator radicand", "fraction", "denominator",
+             "denominator", "denominator radical", "denominator radicand"]
+    symbols = [{"char": c, "gap_before": False, "role": r} for c, r in zip("√16/1+√4", roles)]
+    out = json.loads(evaluate_symbols_json(json.dumps(symbols)))
+    assert (out["expression"], out["value"]) == ("((sqrt(16))/(1+sqrt(4)))", "4/3")
+    with pytest.raises(ValueError, match="role"):   # a root's part comes after the fraction's, never before
+        evaluate_symbols_json(json.dumps([{"char": "1", "role": "radicand numerator"}]))
+
+
 def test_a_symbol_corrected_to_a_root_takes_the_root_of_what_follows():
     # A √ misread as a 5 and picked from the keypad has no role: it applies to the number after it.
     out = evaluate("3+√49")

@@ -417,6 +417,17 @@ function isUncertain({recognition, chars}, i) {
 }
 
 /** The expression as one button per symbol, so any symbol can be corrected from the result itself. */
+/**
+ * A symbol's place in a stacked fraction (`stack`: 'numerator', 'fraction', 'denominator', or '' on the line)
+ * and in a square root (`root`: 'radical', 'radicand' or ''). The recognizer's role names both for a root
+ * written in a fraction, the fraction's part first: 'numerator radicand'.
+ */
+function placesOf(role) {
+  const words = (role ?? '').split(' ');
+  return {stack: ['numerator', 'fraction', 'denominator'].includes(words[0]) ? words[0] : '',
+    root: ['radical', 'radicand'].includes(words.at(-1)) ? words.at(-1) : ''};
+}
+
 function renderExpression(result) {
   ui.expression.replaceChildren();
   if (!result) return;
@@ -429,14 +440,9 @@ function renderExpression(result) {
   const errorIndex = evaluation.error?.symbol_index;
   let fraction = null; // the stacked fraction being filled: {numerator, bar, denominator} elements
   let radicand = null; // what the √ being filled covers: an element with a bar over it
-  const placeFor = (role) => {
-    if (role !== 'radicand') radicand = null;
-    if (role === 'radicand') {
-      radicand ??= ui.expression.appendChild(Object.assign(document.createElement('span'), {className: 'radicand'}));
-      return radicand;
-    }
-    if (!role || role === 'radical') return (fraction = null, ui.expression);
-    if (role === 'numerator' && (!fraction || fraction.bar.childElementCount)) {
+  const inStack = (stack) => {
+    if (!stack) return (fraction = null, ui.expression);
+    if (stack === 'numerator' && (!fraction || fraction.bar.childElementCount)) {
       const box = Object.assign(document.createElement('span'), {className: 'fraction'});
       fraction = {};
       for (const part of ['numerator', 'bar', 'denominator']) {
@@ -445,7 +451,17 @@ function renderExpression(result) {
       }
       ui.expression.append(box);
     }
-    return fraction?.[role === 'fraction' ? 'bar' : role] ?? ui.expression;
+    return fraction?.[stack === 'fraction' ? 'bar' : stack] ?? ui.expression;
+  };
+  const placeFor = (role) => {
+    const {stack, root} = placesOf(role);
+    const container = inStack(stack);
+    if (root !== 'radicand') radicand = null;
+    if (root === 'radicand') {
+      radicand ??= container.appendChild(Object.assign(document.createElement('span'), {className: 'radicand'}));
+      return radicand;
+    }
+    return container;
   };
   symbols.forEach((symbol, i) => {
     const button = document.createElement('button');
@@ -464,10 +480,12 @@ function renderExpression(result) {
       chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
     if (reread) button.title = 'Read as the second choice: the first made no sensible expression';
     const power = result.raised[i] && !result.raised[i - 1] ? 'to the power ' : '';
-    const place = {numerator: 'over ', fraction: 'the fraction bar, ', denominator: 'under ',
-      radicand: 'under the root, '}[symbol.role] ?? '';
-    button.classList.toggle('bar', symbol.role === 'fraction' && chars[i] === '/');  // drawn as a line
-    button.classList.toggle('radical', symbol.role === 'radical' && chars[i] === '√');
+    const {stack, root} = placesOf(symbol.role);
+    const place = root === 'radicand'
+      ? ({numerator: 'over the bar, ', denominator: 'under the bar, '}[stack] ?? '') + 'under the root, '
+      : {numerator: 'over ', fraction: 'the fraction bar, ', denominator: 'under '}[stack] ?? '';
+    button.classList.toggle('bar', stack === 'fraction' && chars[i] === '/');  // drawn as a line
+    button.classList.toggle('radical', root === 'radical' && chars[i] === '√');
     const spoken = `${power}${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     button.setAttribute('aria-label', `${place}${spoken}: symbol ${i + 1}, show alternatives`);
     button.addEventListener('click', () => openAlternatives(i, button));
@@ -593,10 +611,10 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
  */
 function lineRows(symbols) {
   const rowsOf = (boxes) => [Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[3]))];
-  const onLine = symbols.filter((s) => !s.role).map((s) => s.box);
+  const onLine = symbols.filter((s) => !placesOf(s.role).stack).map((s) => s.box);
   if (onLine.length) return rowsOf(onLine);
   const bar = symbols.find((s) => s.role === 'fraction')?.box;
-  const over = symbols.filter((s) => s.role === 'numerator').map((s) => s.box);
+  const over = symbols.filter((s) => placesOf(s.role).stack === 'numerator').map((s) => s.box);
   if (!bar || !over.length) return rowsOf(symbols.map((s) => s.box));
   const middle = (bar[1] + bar[3]) / 2;
   const half = Math.max(...over.map((b) => b[3] - b[1])) / 2;
