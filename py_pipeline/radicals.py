@@ -305,8 +305,11 @@ def _radicand(index, bar, segments, on_line, stroke_width, symbol_height):
         if other == index:
             continue
         x0, y0, x1, y1 = candidate.box
-        if not bar.left <= (x0 + x1) / 2 <= bar.right or y1 <= bar.bottoms.min() - stroke_width or y0 > bar.foot:
+        top = bar.bottoms.min() - stroke_width
+        if not bar.left <= (x0 + x1) / 2 <= bar.right or y1 <= top or y0 > bar.foot:
             continue  # not under the bar: beside it, over it (a numerator) or under the whole root (a denominator)
+        if not on_line[other] and (y0 + y1) / 2 < top:
+            continue  # the bar of the fraction whose denominator the root is, drawn just over the root's
         if not on_line[other] or x0 < bar.left - stroke_width or x1 > bar.right + OVERHANG * symbol_height \
                 or not bar.covers(candidate.box, stroke_width):
             return ()  # something beside or through the bar: not a radical's

@@ -333,6 +333,16 @@ def test_a_root_inside_a_stacked_fraction_is_read_in_its_part(classify, over, un
         assert result.symbols[root.index + 1].role == f"{part_of} radicand"
 
 
+@pytest.mark.parametrize("bar_gap", [0.1, 0.12])
+def test_a_root_just_under_its_fraction_s_bar_is_read(classify, bar_gap):
+    # With a wide pen, the fraction's bar ends within a pen width of the root's bar under it: it was taken for
+    # something through the root's bar, the root was not read, and 7 over √8 was 7/58.
+    drawing = draw_fraction(["7"], draw_root("8", line_height=60, pen_width=10), line_height=60, pen_width=10,
+                            bar_gap=bar_gap)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.to_dict()["value"]) == ("(7/(sqrt(8)))", "2.474873734")
+
+
 def test_a_drawn_root_without_an_exact_value_is_approximate(classify):
     result = recognize(draw_root("2", before=["1", "+"]).grey(), classify)
     assert result.expression == "1+sqrt(2)" and result.error is None

@@ -296,11 +296,21 @@ def random_structured_text(rng, max_terms=4):
 
 def random_root_text(rng, max_terms=3):
     """A random expression with square roots: 2–``max_terms`` terms joined by ``+ - * /``, each a 1–3 digit
-    number or, as often, a root (``[A]``) of one or of a short expression, sometimes after a factor (``2[9]``)."""
+    number (two in five), a root (``[A]``) of one or of a short expression, sometimes after a factor
+    (``2[9]``; two in five), or a stacked fraction with a root of a number in its numerator or its
+    denominator (``{1+[5]|2}``, ``{3|[16]}``; one in five)."""
     terms = []
     for _ in range(int(rng.integers(2, max_terms + 1))):
-        if rng.random() < 0.5:
+        kind = rng.random()
+        if kind < 0.4:
             terms.append(_number(rng, 3))
+            continue
+        if kind >= 0.8:
+            root, other = f"[{_number(rng, 2)}]", _number(rng, 2)
+            if rng.random() < 0.3:
+                root = f"{_number(rng, 1)}{rng.choice(list('+-'))}{root}"
+            over, under = (root, other) if rng.random() < 0.5 else (other, root)
+            terms.append("{" + over + "|" + under + "}")
             continue
         inside = random_expression_text(rng, 2).rstrip("=") if rng.random() < 0.3 else _number(rng, 3)
         factor = _number(rng, 1) if rng.random() < 0.15 else ""
