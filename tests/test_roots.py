@@ -235,6 +235,14 @@ def test_a_seven_touched_at_its_bar_by_the_digit_before_keeps_its_stem(names, li
         assert hanging_pieces(window == label, pen_width, line_height) == []
 
 
+def test_a_bar_that_falls_steeply_into_the_radicand_is_followed_along_its_slope(classify):
+    # The bar drops 0.35 line heights to its end, into the 8: more than the glyph's top few rows, where a bar
+    # was looked for, so the root and its radicand were one glyph read as 428.
+    drawing = draw_root("28", before=["3", "+"], sag=0.35)
+    result = recognize(drawing.grey(), classify)
+    assert (result.expression, result.to_dict()["value"]) == ("3+sqrt(28)", "8.291502622")
+
+
 def _sagging_into_the_last_symbol(radicand, **kwargs):
     """``draw_root`` with the bar sagging just far enough to run into the radicand's last symbol."""
     for sag in np.arange(0.0, 0.5, 0.01):
