@@ -43,11 +43,6 @@ sags a little)."""
 RADICAND_HEIGHT = 0.5
 """At least one mark under the bar is this tall, in symbol heights: a digit or a bracket, not a dot."""
 
-SAGGED_END = 0.6
-"""How far left of a glyph's right end (symbol heights) its bar's thin end is looked for when writing ran into
-the bar (:func:`hanging_pieces`): the last symbol under a bar that sags into it may end under the bar's end or
-past it."""
-
 BAR_SLOPE = 0.1
 """How steeply a bar may fall or climb to its right end beyond :data:`BAR_DROP` of the glyph's height (rows per
 column): a long bar drawn quickly is seldom level."""
@@ -128,11 +123,11 @@ def radical_bar(mask, origin, stroke_width, symbol_height):
 def _bar_and_check(mask, stroke_width, symbol_height, along_top):
     """``(left, right, foot, tops, bottoms)`` of a glyph shaped as a radical (see :func:`radical_bar`), or None.
 
-    The bar ends in a thin stroke at the glyph's right end (``along_top``, within :data:`SAGGED_END` of it).
-    From there it runs left over thin columns or, ``along_top``, over the glyph's top ink whatever hangs from
-    it, as long as that joins up from column to column and stays within :data:`BAR_DROP` of the glyph's height
-    below the highest the bar has been: a bar may slope, the check's upstroke falls away. Its highest point is
-    the glyph's top, and its right end at most :data:`BAR_SLOPE` lower per column than that. Measured with
+    The bar ends in a thin stroke at the glyph's right end. From there it runs left over thin columns or,
+    ``along_top``, over the glyph's top ink whatever hangs from it, as long as that joins up from column to
+    column and stays within :data:`BAR_DROP` of the glyph's height below the highest the bar has been: a bar
+    may slope, the check's upstroke falls away. Its highest point is the glyph's top, and its right end at
+    most :data:`BAR_SLOPE` lower per column than that. Measured with
     ``benchmarks/recognition.py --roots --count 200`` on seeds 0-5: 1094 → 1099 exact (bars that fell to their
     end were not followed); the plain, structured, photo and scribble runs read as before.
     """
@@ -146,11 +141,6 @@ def _bar_and_check(mask, stroke_width, symbol_height, along_top):
     bottoms = mask.shape[0] - 1 - np.argmax(mask[::-1], axis=0)
     thin = filled & (bottoms - tops + 1 <= BAR_PENS * stroke_width)
     right = columns[-1]
-    if along_top:  # the last symbol, run into the bar, may end under its end or past it
-        first = max(right - int(SAGGED_END * symbol_height), 0)
-        ends = np.flatnonzero(thin[first:right + 1])
-        if ends.size:
-            right = first + int(ends[-1])
     if not thin[right]:
         return None
     # Leftwards along the bar, which may slope: its top row moves little from column to column and never drops
