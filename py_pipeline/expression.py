@@ -303,12 +303,14 @@ def expression_text(symbols):
     return "".join(mark if symbol is None else to_ascii(symbol.char) for mark, symbol, _ in _laid_out(symbols))
 
 
-def runs_of_one_role(symbols):
+def runs_of_one_role(symbols, part=lambda role: role):
     """Positions of the symbols in each run of consecutive ones with the same ``role``: the line, a numerator,
-    a bar, a denominator, the line again. Each is a line of writing of its own."""
+    a bar, a denominator, the line again. Each is a line of writing of its own. ``part`` maps a role to what
+    must stay the same along a run (:func:`stack_part`: the part of a stacked fraction, whatever the place
+    in a square root)."""
     runs = []
     for position, symbol in enumerate(symbols):
-        if runs and symbols[runs[-1][-1]].role == symbol.role:
+        if runs and part(symbols[runs[-1][-1]].role) == part(symbol.role):
             runs[-1].append(position)
         else:
             runs.append([position])
@@ -328,18 +330,6 @@ def root_part(role):
     return part if part in ROOT_PARTS else ""
 
 
-def _runs_of_one_stack_part(symbols):
-    """The symbols in runs of consecutive ones in the same part of a stacked fraction (or on the line),
-    whatever their place in a square root."""
-    runs = []
-    for symbol in symbols:
-        if runs and stack_part(runs[-1][-1].role) == stack_part(symbol.role):
-            runs[-1].append(symbol)
-        else:
-            runs.append([symbol])
-    return runs
-
-
 def _laid_out(symbols):
     """The symbols, and between them the marks their layout implies: ``(mark, None, index)`` for a ``^``, a
     fraction's bracket or a mixed number's ``+`` (``index``: the symbol to point at), ``(None, symbol,
@@ -350,7 +340,7 @@ def _laid_out(symbols):
     mixed number, as it is on paper: ``2¾`` reads ``(2+(3/4))``. What a ``√`` covers is bracketed, always.
     """
     symbols = list(map(_as_symbol, symbols))
-    runs = _runs_of_one_stack_part(symbols)
+    runs = [[symbols[i] for i in positions] for positions in runs_of_one_role(symbols, stack_part)]
     mixed = _mixed_numbers(runs)
     for number, run in enumerate(runs):
         role = stack_part(run[0].role)
