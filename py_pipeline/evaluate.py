@@ -314,7 +314,9 @@ def _power(node, base, exponent, base_inexact=False, exponent_inexact=False):
 
 
 def _exact_root(number, index):
-    """The ``index``-th root of a positive fraction when it is a fraction itself, else None."""
+    """The ``index``-th root of a fraction ≥ 0 when it is a fraction itself, else None."""
+    if number == 0:
+        return number
     roots = []
     for part in (number.numerator, number.denominator):
         if part.bit_length() < index and part != 1:
@@ -354,9 +356,9 @@ def _square_root(node, number):
     if number < 0:
         raise EvaluationError(f"the square root of a negative number, {_short(number)}, has no real value",
                               node.symbol)
-    numerator, denominator = math.isqrt(number.numerator), math.isqrt(number.denominator)
-    if numerator * numerator == number.numerator and denominator * denominator == number.denominator:
-        return Fraction(numerator, denominator), False
+    root = _exact_root(number, 2)
+    if root is not None:
+        return root, False
     # √(p/q) = √(p·q)/q; scaled by 10^k so that the integer root has the working digits and more.
     product = number.numerator * number.denominator
     places = max(WORKING_DIGITS - _digit_estimate(product) // 2 + 2, 0)
