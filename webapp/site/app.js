@@ -416,7 +416,6 @@ function isUncertain({recognition, chars}, i) {
   return chars[i] === symbol.char && symbol.confidence < (state.uncertainBelow ?? CONFIDENCE_THRESHOLD);
 }
 
-/** The expression as one button per symbol, so any symbol can be corrected from the result itself. */
 /**
  * A symbol's place in a stacked fraction (`stack`: 'numerator', 'fraction', 'denominator', or '' on the line)
  * and in a square root (`root`: 'radical', 'radicand' or ''). The recognizer's role names both for a root
@@ -428,6 +427,7 @@ function placesOf(role) {
     root: ['radical', 'radicand'].includes(words.at(-1)) ? words.at(-1) : ''};
 }
 
+/** The expression as one button per symbol, so any symbol can be corrected from the result itself. */
 function renderExpression(result) {
   ui.expression.replaceChildren();
   if (!result) return;
