@@ -230,7 +230,8 @@ def test_a_glyph_read_confidently_as_one_symbol_is_never_cut(whole, expected):
     drawing = draw(["0", "0"], line_height=60, pen_width=6, gap=-0.05)
     classifier = _WholeThenParts(whole, parts=0.999)
     assert recognize(drawing.grey(), classifier, second_look=False).expression == expected
-    assert classifier.calls == (2 if expected == "00" else 1)  # no part is even classified
+    # Cut, its parts are read as cut straight and along paths; not cut, no part is even classified.
+    assert classifier.calls == (3 if expected == "00" else 1)
 
 
 def test_a_division_by_zero_keeps_the_tree():
@@ -443,6 +444,18 @@ def test_touching_digits_are_split_by_the_model(model_classify, names):
     assert result.expression == "5+" + "".join(names)
     # A vertical cut cannot follow a slanted junction (the two 7s overlap in x): 1.5 pen widths of slack.
     assert_boxes_close([s.box for s in result.symbols], drawing.boxes, tolerance=12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("names, line_height, pen_width", [
+    (["3", "6"], 60, 6), (["5", "6"], 80, 8), (["7", "6"], 60, 6), (["2", "9"], 80, 8), (["4", "9"], 80, 8)])
+def test_digits_written_deep_into_each_other_are_cut_along_a_path(model_classify, names, line_height, pen_width):
+    # A fifth of a line height into each other: any column through the pair hands one digit a piece of the
+    # other (36 read 35, 29 read 21); the cut that slips round the ink reads both.
+    drawing = draw(["5", "+"] + names, line_height=line_height, pen_width=pen_width, gap=[0.4, 0.4, -0.2])
+    assert len(segment(to_ink(drawing.grey()).ink).segments) == 3  # the digits really touch
+    result = recognize(drawing.grey(), model_classify)
+    assert result.expression == "5+" + "".join(names)
 
 
 @pytest.mark.slow
