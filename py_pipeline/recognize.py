@@ -4,11 +4,11 @@ The orchestration of the whole pipeline, the same in the browser and in the CLI:
 
     image ─► to_ink ─► segment (the line, and each stacked fraction's numerator and denominator on their
     own; square roots found by their shape) ─► normalize_batch ─► classify (one batch) ─► split wide glyphs
-    (one more batch) ─► exponents ─► tokens ─► tree ─► exact value and steps
+    (one more batch, and one for the cuts along paths) ─► exponents ─► tokens ─► tree ─► exact value and steps
 
-``classify`` is injected — Keras in CPython, TF.js in the browser — and is called at most twice per
+``classify`` is injected — Keras in CPython, TF.js in the browser — and is called at most three times per
 :func:`recognize_batch`, however many images and symbols there are: per-call overhead, not arithmetic,
-dominates a small CNN. Each of the two calls may be followed by one more for a second look at the crops it
+dominates a small CNN. Each of the calls may be followed by one more for a second look at the crops it
 was unsure of (:mod:`py_pipeline.views`).
 
 Errors: an image that cannot be used at all (:class:`~py_pipeline.errors.InputImageError`: wrong shape,
