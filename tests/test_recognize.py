@@ -459,6 +459,19 @@ def test_digits_written_deep_into_each_other_are_cut_along_a_path(model_classify
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("line_height, pen_width", [(40, 4), (60, 6), (80, 8)])
+@pytest.mark.parametrize("names", [["1", "1"], ["2", "1", "1", "0"]])
+def test_two_ones_written_into_each_other_are_read_as_two(model_classify, names, line_height, pen_width):
+    # One glyph, narrower than any other split is tried on, that the model reads as one confident 1.
+    ones = names.index("1")
+    gaps = [0.4, 0.4] + [-0.18 if k == ones else 0.2 for k in range(len(names) - 1)]
+    drawing = draw(["5", "+"] + names, line_height=line_height, pen_width=pen_width, gap=gaps)
+    assert len(segment(to_ink(drawing.grey()).ink).segments) == len(names) + 1
+    result = recognize(drawing.grey(), model_classify)
+    assert result.expression == "5+" + "".join(names)
+
+
+@pytest.mark.slow
 def test_single_symbols_are_not_cut(model_classify):
     drawing = draw(["4", "×", "7", "+", "0", "-", "2"], line_height=80, pen_width=8, gap=0.35)
     result = recognize(drawing.grey(), model_classify)

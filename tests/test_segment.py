@@ -13,7 +13,7 @@ from PIL import Image
 from drawing import assert_boxes_close, draw
 from py_pipeline.image_input import load_image, to_ink
 from py_pipeline.segment import (CUT_SWAY, TANGLE_JUNCTIONS, Segment, binarize, count_junctions, cut_paths,
-                                 estimate_stroke_width, segment, split_candidates)
+                                 estimate_stroke_width, segment, side_by_side_cut, split_candidates)
 from training.pen import draw_polyline
 
 
@@ -132,6 +132,32 @@ def test_three_touching_zeros_get_both_junctions_proposed():
     for left, right in zip(drawing.boxes, drawing.boxes[1:]):
         junction = (left[2] + right[0]) / 2
         assert min(abs(c - junction) for c in cuts) <= drawing.pen_width
+
+
+@pytest.mark.parametrize("line_height, pen_width", [(40, 4), (60, 6), (80, 8)])
+@pytest.mark.parametrize("slant", [0.0, 0.2])
+def test_two_ones_written_into_each_other_are_cut_between_their_stems(line_height, pen_width, slant):
+    drawing = draw(["1", "1"], line_height=line_height, pen_width=pen_width, gap=-0.18, slant=slant)
+    result = segment(drawing.ink)
+    assert len(result.segments) == 1  # the second 1's flag runs into the first one's stem
+    glyph = result.segments[0]
+    cut = side_by_side_cut(glyph)
+    assert cut is not None
+    # Either side of the cut is a whole stem: nearly as tall as the glyph.
+    inked = glyph.ink > 0.5
+    height = np.ptp(np.flatnonzero(inked.any(axis=1)))
+    for side in (inked[:, :cut], inked[:, cut:]):
+        assert np.ptp(np.flatnonzero(side.any(axis=1))) >= 0.8 * height
+
+
+@pytest.mark.parametrize("name", ["1", "/", "7", "+", "4", "0"])
+@pytest.mark.parametrize("slant", [0.0, 0.2])
+def test_a_single_symbol_is_not_two_strokes_side_by_side(name, slant):
+    # Only a glyph read as a 1 or a / is asked, but whatever it is, one symbol of these has no second stroke
+    # beside the first across its middle, except a 0 and a 4, which are read as what they are.
+    drawing = draw([name], line_height=60, pen_width=6, slant=slant)
+    found = side_by_side_cut(segment(drawing.ink).segments[0])
+    assert (found is not None) == (name in "04")
 
 
 def _glyph(ink):
