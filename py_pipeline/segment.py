@@ -424,10 +424,9 @@ def side_by_side_cut(segment):
     if two.mean() < SIDE_BY_SIDE_ROWS:
         return None
     gaps = []
-    for row, row_starts in zip(middle[two], starts[two]):
-        second = np.flatnonzero(row_starts)[1]
-        first_end = np.flatnonzero(row[:second])[-1]
-        gaps.append((first_end + 1 + second) / 2)
+    for row in middle[two]:
+        (_, first_stop), (second_start, _) = true_runs(row)
+        gaps.append((first_stop + second_start) / 2)
     return int(round(float(np.median(gaps))))
 
 
