@@ -143,6 +143,28 @@ def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, re
         assert result.corrections == [] and result.error.symbol_index == 2
 
 
+@pytest.mark.parametrize("chars, stroke, digit, runner_up, expected", [
+    ("8/1/7", 2, "1", 0.05, ("8/1/7", "8/7")),       # a leaning 1 between two slashes
+    ("8/1/7", 2, "1", 0.005, ("8///7", None)),       # too unlikely: the error stands
+    ("7+9", 0, "7", 0.06, ("7+9", "16")),            # a 7 read as ')' at the start
+    ("21+3", 1, "1", 0.05, ("21+3", "24")),          # a bowed 1 read as '(' that '+' follows
+    ("(3+4", 0, "1", 0.05, ("(3+4", None)),          # half-written: a real '(' is not read 13+4
+    ("1+1/", 3, "1", 0.05, ("1+1/", None)),          # half-written: the last stroke is not read 1+11
+])
+def test_a_stroke_that_cannot_parse_is_reread_as_a_less_likely_digit(chars, stroke, digit, runner_up, expected):
+    drawing = draw(list(chars), line_height=60, pen_width=6, gap=0.4)
+    read_as = {"8/1/7": "/", "7+9": ")", "21+3": "(", "(3+4": "(", "1+1/": "/"}[chars]
+    rows = [{c: 0.99} for c in chars]
+    rows[stroke] = {read_as: 0.99 - runner_up, digit: runner_up}
+    result = recognize(drawing.grey(), _RowsClassifier(rows), second_look=False)
+    assert (result.expression, result.value) == expected
+    if expected[1] is not None:
+        assert result.corrections == [{"symbol_index": stroke, "read": read_as, "used": digit,
+                                       "confidence": pytest.approx(runner_up, abs=1e-6)}]
+    else:
+        assert isinstance(result.error, ExpressionError) and result.corrections == []
+
+
 @pytest.mark.parametrize("runner_up, reread", [(0.3, True), (0.05, False)])
 def test_a_number_right_after_a_bracket_is_reread_when_its_first_digit_may_be_an_operator(runner_up, reread):
     # (2+3)14 parses as a product, but nobody writes one that way round: a / read as a 1 made it.
