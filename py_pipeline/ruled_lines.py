@@ -85,6 +85,14 @@ tightly framed drawing's width along one row, yet leave a margin of paper at eac
 rule, and the fractions read as two lines of writing. A sheet seen whole on a desk is not held to this: its
 rules may stop short of its edges, at a printed margin."""
 
+GRAINY_PAPER = 4
+"""Paper is grainy (a photo or a scan, whose rules may be left in fragments) when more than one pixel in
+this many is ink fainter than :data:`GRAIN_INK`: about half of a photo's paper, only the soft rims of a
+rendered drawing's strokes (however closely they cover it)."""
+
+GRAIN_INK = 0.05
+"""Ink fainter than this is the grain of paper or the rim of a stroke, not its core."""
+
 LIGHTER_RULES = 0.2
 """How much fainter (in ink, full scale 1) the rules' typical pixel must be than the writing's for pixels on
 a rule as dark as the writing to count as writing."""
@@ -117,8 +125,9 @@ def remove_ruled_lines(ink, sheet=None):
         sheet = np.ones(ink.shape, dtype=bool)
     across_mask = down_mask = mask
     # A rule is left in fragments only by grain or shrinking; a picture whose paper is mostly exactly blank
-    # (a rendered drawing) has either whole rules in the mask or none that any stroke could pick up.
-    if np.count_nonzero(ink) > ink.size // 2:
+    # (a rendered drawing) has either whole rules in the mask or none that any stroke could pick up. A
+    # photo's paper is grain around its level: about half of it a little darker than the level, so faint ink.
+    if np.count_nonzero((ink > 0.0) & (ink < GRAIN_INK)) > ink.size // GRAINY_PAPER:
         across_mask, down_mask = mask | _faint_lines(ink, axis=0), mask | _faint_lines(ink, axis=1)
     across = _Rules.find(across_mask, sheet, framed)
     down = _Rules.find(down_mask.T, sheet.T, framed)

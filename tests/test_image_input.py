@@ -14,7 +14,9 @@ from PIL import Image
 
 from drawing import draw
 from py_pipeline.errors import InputImageError
-from py_pipeline.image_input import MAX_SIDE, WORKING_SIDE, _bilinear_up, _ink_from_grey, load_image, to_ink
+from py_pipeline.image_input import (MAX_SIDE, WORKING_SIDE, _bilinear_up, _ink_from_grey, _luminance, load_image,
+                                     to_ink)
+from py_pipeline.sheet import block_means
 from py_pipeline.segment import segment
 from training.photographs import ruled_paper
 
@@ -241,6 +243,18 @@ def test_a_large_image_is_shrunk_by_an_integer_factor_and_boxes_map_back():
     assert result.box_to_input((990, 740, 1000, 750)) == [3960, 2960, 4000, 3000]
     # Block means keep the amount of ink: a stroke shrinks, it does not vanish.
     assert abs(result.ink.sum() * 16 - drawing.ink.sum()) < 0.01 * drawing.ink.sum()
+
+
+@pytest.mark.parametrize("channels", [3, 1])
+def test_a_large_image_is_shrunk_channel_by_channel_to_the_grey_of_the_whole(channels):
+    """A photo's grey is worked out on the shrunk channels (a third of the cost): the luminance of the
+    block means must be the block means of the luminance, odd edges included."""
+    rng = np.random.default_rng(3)
+    shape = (1501, 2050, channels) if channels > 1 else (1501, 2050)
+    photo = rng.integers(0, 256, size=shape, dtype=np.uint8)
+    shrunk = _luminance(photo, 255.0, factor=3)
+    assert shrunk.dtype == np.float32 and shrunk.shape == (501, 684)
+    np.testing.assert_allclose(shrunk, block_means(_luminance(photo, 255.0), 3), atol=1e-5)
 
 
 def test_an_odd_size_is_padded_with_paper_when_shrunk():
