@@ -243,6 +243,31 @@ def test_a_bar_that_falls_steeply_into_the_radicand_is_followed_along_its_slope(
     assert (result.expression, result.to_dict()["value"]) == ("3+sqrt(28)", "8.291502622")
 
 
+@pytest.mark.parametrize("line_height, pen_width", [(40, 4), (60, 6)])
+@pytest.mark.parametrize("radicand, sag", [("47", 0.45), ("1+4", 0.45), ("4", 0.4), ("24", 0.45), ("16", 0.4),
+                                           ("99", 0.45), ("14", 0.4)])
+def test_a_bar_that_runs_through_the_tops_of_its_radicand_is_found_along_its_line(radicand, sag, line_height,
+                                                                                   pen_width):
+    # The bar sags so far that the last symbols stick up over it: walking along the glyph's top climbs onto
+    # them, so the bar is found as the straight line from its end, and what it ran through is cut off it whole.
+    drawing = draw_root(radicand, line_height=line_height, pen_width=pen_width, bar=0.1, sag=sag)
+    assert len(_components(drawing.ink)) < 1 + len(radicand.replace("+", "")) + 2 * radicand.count("+")
+    found = segment(drawing.ink)
+    radicals = find_radicals(found.segments, found.stroke_width, found.symbol_height)
+    assert len(radicals) == 1 and len(radicals[0].radicand) == len(radicand)
+    covered = sorted(found.segments[i].box[0] for i in radicals[0].radicand)
+    drawn = sorted(box[0] for box in drawing.boxes[1:])
+    assert all(abs(a - b) <= pen_width for a, b in zip(covered, drawn))
+
+
+@pytest.mark.parametrize("radicand, value", [("47", "6.8556546"), ("1+4", "2.236067977"), ("99", "9.949874371")])
+def test_a_root_whose_bar_runs_through_its_radicand_is_read(classify, radicand, value):
+    drawing = draw_root(radicand, bar=0.1, sag=0.45)
+    result = recognize(drawing.grey(), classify)
+    assert result.expression == f"sqrt({radicand})"
+    assert result.to_dict()["value"].startswith(value)
+
+
 def _sagging_into_the_last_symbol(radicand, **kwargs):
     """``draw_root`` with the bar sagging just far enough to run into the radicand's last symbol."""
     for sag in np.arange(0.0, 0.5, 0.01):
