@@ -243,7 +243,7 @@ def test_a_bar_that_falls_steeply_into_the_radicand_is_followed_along_its_slope(
     assert (result.expression, result.to_dict()["value"]) == ("3+sqrt(28)", "8.291502622")
 
 
-@pytest.mark.parametrize("line_height, pen_width", [(40, 4), (60, 6)])
+@pytest.mark.parametrize("line_height, pen_width", [(40, 4), (60, 6), (90, 10)])
 @pytest.mark.parametrize("radicand, sag", [("47", 0.45), ("1+4", 0.45), ("4", 0.4), ("24", 0.45), ("16", 0.4),
                                            ("99", 0.45), ("14", 0.4)])
 def test_a_bar_that_runs_through_the_tops_of_its_radicand_is_found_along_its_line(radicand, sag, line_height,
