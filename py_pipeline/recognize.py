@@ -4,7 +4,8 @@ The orchestration of the whole pipeline, the same in the browser and in the CLI:
 
     image ─► to_ink ─► segment (the line, and each stacked fraction's numerator and denominator on their
     own; square roots found by their shape) ─► normalize_batch ─► classify (one batch) ─► split wide glyphs
-    (one more batch, and one for the cuts along paths) ─► exponents ─► tokens ─► tree ─► exact value and steps
+    (one more batch, and one for the cuts along paths) ─► exponents ─► tokens ─► tree ─► exact value
+    and steps
 
 ``classify`` is injected — Keras in CPython, TF.js in the browser — and is called at most three times per
 :func:`recognize_batch`, however many images and symbols there are: per-call overhead, not arithmetic,
@@ -308,6 +309,7 @@ class _Drawing:
         self.splits = {}
         self.path_crops = np.zeros((0, SIZE, SIZE), dtype=np.float32)
         self.path_splits = {}
+        self.straight_best = {}  # position: the best partition of its straight cuts, or None (propose_path_splits)
         self.tangles = set()  # indices of symbols whose strokes cross and branch like a scribble's
         self.percents = set()  # positions of the glyphs read as % (see propose_splits)
         self.side_by_side = set()  # positions of the glyphs read as a 1 that are two (see propose_splits)
@@ -468,7 +470,8 @@ class _Drawing:
         inks = []
         for position, (bounds, parts, _) in self.splits.items():
             seg = segmentation.segments[self.glyphs[position]]
-            best = self._best_partition(position, seg, parts, self.part_probabilities)
+            best = self.straight_best[position] = self._best_partition(position, seg, parts,
+                                                                       self.part_probabilities)
             if best is None:
                 continue  # no straight cut reads as symbols: a glyph in pieces, or a scribble
             rows, width = seg.ink.shape
@@ -593,7 +596,7 @@ class _Drawing:
             return [whole]
         _, parts, _ = self.splits[position]
         crops, probabilities = self.part_crops, self.part_probabilities
-        best = self._best_partition(position, seg, parts, probabilities)
+        best = self.straight_best[position]
         path_parts, path_probabilities = self.path_splits.get(position), self.path_probabilities
         if path_parts is not None:  # best has two parts or more
             if len(best) > 2:  # along paths, fewer parts may do
@@ -719,8 +722,8 @@ def _reread_to_parse(symbols, line_boxes, options=None):
     whose alternative has at least :data:`REREAD_ALTERNATIVE` is changed (or, after those, a stroke read as
     a bracket or slash whose digit runner-up is less likely: :func:`_stroke_rereads`), one symbol at most,
     the likeliest alternative first; a clearly written mistake (``5++3``) has no such alternative and keeps
-    its error, so the writer sees it. ``options``, ``(probability, symbol index, reading)`` in the order to try, narrow the
-    choice. Returns ``(symbols, correction, tokens, tree)`` or None.
+    its error, so the writer sees it. ``options``, ``(probability, symbol index, reading)`` in the order to
+    try, narrow the choice. Returns ``(symbols, correction, tokens, tree)`` or None.
     """
     if options is None:
         options = sorted(((p, s.index, char) for s in symbols if s.source == "cnn"
