@@ -205,11 +205,9 @@ def to_ink(image):
     alpha = _alpha(array, full)
     transparent = alpha is not None and float(alpha.mean()) < 0.5
     factor = max(1, math.ceil(max(height, width) / WORKING_SIDE))
+    sheet = None
     if transparent:
-        ink = alpha
-        if factor > 1:
-            ink = block_means(ink, factor, pad="constant")  # pads with 0 = paper at the far edges
-        rules = 0
+        ink = block_means(alpha, factor, pad="constant")  # pads with 0 = paper at the far edges
     else:
         # Shrunk before the paper is found, not after: ink is linear in the grey level, so a working pixel
         # is still the ink coverage of its block, and a phone photo's sheet, paper levels and ink are worked
@@ -222,8 +220,11 @@ def to_ink(image):
             opaque_paper = float(np.median(grey[alpha >= 0.5]))
             grey = block_means(alpha * grey + (1.0 - alpha) * opaque_paper, factor)
         grey, sheet = isolate_sheet(grey)
-        ink, rules = remove_ruled_lines(np.ascontiguousarray(_ink_from_grey(grey), dtype=np.float32), sheet)
+        ink = _ink_from_grey(grey)
     ink = np.ascontiguousarray(ink, dtype=np.float32)
+    rules = 0
+    if not transparent:
+        ink, rules = remove_ruled_lines(ink, sheet)
     return InkImage(ink=ink, factor=factor, input_shape=(height, width), ruled_lines=rules)
 
 

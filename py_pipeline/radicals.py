@@ -226,16 +226,16 @@ def hanging_pieces(mask, stroke_width, symbol_height):
         crossed = _crossed_bar(mask, stroke_width, symbol_height)
         if crossed is None:
             return []
-        left, right, centres, reach = crossed
-        reach += 1  # a line may be a row off a hand's bar
+        left, right, centres, band = crossed
+        band += 1  # a line may be a row off a hand's bar
         cut = mask.copy()
         for column, centre in enumerate(centres, start=left):
-            cut[max(centre - reach, 0):centre + reach + 1, column] = False
+            cut[max(centre - band, 0):centre + band + 1, column] = False
     cut_rows = mask & ~cut
     labels, count = ndi.label(cut)
     check_labels = set(np.unique(labels[:, :left]).tolist()) - {0}
     if found is None:  # a bar found through writing: what it ran through is in two
-        labels = _joined_across(labels, count, centres, left, reach, check_labels)
+        labels = _joined_across(labels, count, centres, left, band, check_labels)
     pieces, crumbs = [], []
     for label in range(1, count + 1):
         if label in check_labels:
