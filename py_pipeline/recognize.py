@@ -175,8 +175,9 @@ class Recognition:
     steps : list of str
         The evaluation, one operation per line (``"3−1 = 2"``).
     corrections : list of dict
-        ``{"symbol_index", "read", "used", "confidence"}`` when an unsure symbol was read as its runner-up
-        because only that reading parses (see ``_reread_to_parse``); empty otherwise.
+        ``{"symbol_index", "read", "used", "confidence", "choice"}`` when an unsure symbol was read as a
+        runner-up because only that reading parses (see ``_reread_to_parse``); ``choice`` 2 is the second
+        likeliest reading, 3 the third. Empty otherwise.
     timings_ms : dict
         Milliseconds per stage: input, segment, normalize, classify, parse, evaluate.
     ink_mask : (M, N) ndarray of bool
@@ -740,8 +741,11 @@ def _reread_to_parse(symbols, line_boxes, options=None):
             tree = parse(tokens)
         except ExpressionError:
             continue
+        # How likely the classifier thought the reading used, among all of its readings: a stroke reread can
+        # take the third when an operator came second (``/`` 0.9, ``-`` 0.05, ``1`` 0.04).
+        choice = 1 + sum(q > p for q in [original.confidence] + [q for _, q in original.alternatives])
         correction = {"symbol_index": index, "read": original.char, "used": char,
-                      "confidence": round(float(p), 6)}
+                      "confidence": round(float(p), 6), "choice": choice}
         return candidate, correction, tokens, tree
     return None
 

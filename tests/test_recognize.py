@@ -135,7 +135,7 @@ def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, re
     if reread:
         assert result.error is None and result.expression == "3-1" and result.value == "2"
         assert result.corrections == [{"symbol_index": 2, "read": "(", "used": "1", "confidence": pytest.approx(
-            runner_up, abs=1e-6)}]
+            runner_up, abs=1e-6), "choice": 2}]
         assert result.symbols[2].char == "1" and result.symbols[2].alternatives[0][0] == "("
         assert result.to_dict()["corrections"] == result.corrections
     else:  # not likely enough: the writer sees what was read and where it fails
@@ -160,9 +160,21 @@ def test_a_stroke_that_cannot_parse_is_reread_as_a_less_likely_digit(chars, stro
     assert (result.expression, result.value) == expected
     if expected[1] is not None:
         assert result.corrections == [{"symbol_index": stroke, "read": read_as, "used": digit,
-                                       "confidence": pytest.approx(runner_up, abs=1e-6)}]
+                                       "confidence": pytest.approx(runner_up, abs=1e-6), "choice": 2}]
     else:
         assert isinstance(result.error, ExpressionError) and result.corrections == []
+
+
+def test_a_reread_says_which_choice_of_the_classifier_it_took():
+    # The 1 ranks third behind a '-' that parses no better: the web app must not call it the second choice.
+    drawing = draw(list("8/1/7"), line_height=60, pen_width=6, gap=0.4)
+    rows = [{c: 0.99} for c in "8/1/7"]
+    rows[2] = {"/": 0.88, "-": 0.07, "1": 0.04}
+    result = recognize(drawing.grey(), _RowsClassifier(rows), second_look=False)
+    assert (result.expression, result.value) == ("8/1/7", "8/7")
+    assert result.corrections == [{"symbol_index": 2, "read": "/", "used": "1",
+                                   "confidence": pytest.approx(0.04, abs=1e-6), "choice": 3}]
+    assert [c for c, _ in result.symbols[2].alternatives][:2] == ["/", "-"]
 
 
 @pytest.mark.parametrize("runner_up, reread", [(0.3, True), (0.05, False)])
@@ -175,7 +187,7 @@ def test_a_number_right_after_a_bracket_is_reread_when_its_first_digit_may_be_an
     if reread:
         assert (result.expression, result.value) == ("(2+3)/4", "5/4")
         assert result.corrections == [{"symbol_index": 5, "read": "1", "used": "/", "confidence": pytest.approx(
-            runner_up, abs=1e-6)}]
+            runner_up, abs=1e-6), "choice": 2}]
     else:  # a 1 the classifier is sure of is a 1, however odd the product
         assert (result.expression, result.value, result.corrections) == ("(2+3)14", "70", [])
 
@@ -190,7 +202,7 @@ def test_a_number_right_before_a_bracket_is_reread_when_its_last_digit_may_be_an
     if reread:
         assert (result.expression, result.value) == ("6/(3+4)", "6/7")
         assert result.corrections == [{"symbol_index": 1, "read": "1", "used": "/", "confidence": pytest.approx(
-            runner_up, abs=1e-6)}]
+            runner_up, abs=1e-6), "choice": 2}]
     else:
         assert (result.expression, result.value, result.corrections) == ("61(3+4)", "427", [])
 

@@ -597,17 +597,19 @@ def test_the_steps_say_when_the_rules_of_the_paper_were_erased(open_page, tmp_pa
     assert page.errors == []
 
 
-def test_a_symbol_read_as_its_runner_up_says_so(open_page):
+@pytest.mark.parametrize("choice, word", [(2, "second"), (3, "third")])
+def test_a_symbol_read_as_its_runner_up_says_so(open_page, choice, word):
+    correction = {"symbol_index": 2, "read": "(", "used": "1", "confidence": 0.39, "choice": choice}
     page = open_page(fake={"chars": ["3", "-", "1"], "confidences": [0.99, 0.99, 0.39],
-                           "corrections": [{"symbol_index": 2, "read": "(", "used": "1", "confidence": 0.39}]})
+                           "corrections": [correction]})
     for x in (0.2, 0.45, 0.7):
         draw(page, [(x, 0.3), (x + 0.05, 0.6)])
     page.wait_for_selector("#expression .symbol >> nth=2")
     symbols = page.locator("#expression .symbol")
-    assert "second choice" in symbols.nth(2).get_attribute("aria-label")
-    assert "second choice" in symbols.nth(2).get_attribute("title")
+    assert f"read as its {word} choice" in symbols.nth(2).get_attribute("aria-label")
+    assert f"Read as the {word} choice" in symbols.nth(2).get_attribute("title")
     assert symbols.nth(1).get_attribute("title") is None
-    assert "second choice" not in symbols.nth(1).get_attribute("aria-label")
+    assert "choice" not in symbols.nth(1).get_attribute("aria-label")
     assert page.errors == []
 
 

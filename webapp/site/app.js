@@ -19,6 +19,8 @@ const SPOKEN = {
   '+': 'plus', '-': 'minus', '*': 'times', '×': 'times', '/': 'divided by', '÷': 'divided by', '=': 'equals',
   '(': 'open bracket', ')': 'close bracket', '.': 'point', ',': 'comma', '%': 'percent', '√': 'square root of',
 };
+/** Words for a reread symbol's rank among the classifier's readings (`corrections[].choice`). */
+const CHOICES = {2: 'second', 3: 'third', 4: 'fourth'};
 const OPERATORS = new Set(['+', '-', '*', '×', '/', '÷', '=', '%', '√']);
 /** Every symbol a reading can be corrected to (the symbols the pipeline knows, in display form). */
 const KEYPAD = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '+', '-', '×', '/', '(', ')', '.', '%', '√', '='];
@@ -474,11 +476,17 @@ function renderExpression(result) {
     button.classList.toggle('uncertain', isUncertain(result, i));
     button.classList.toggle('edited', chars[i] !== symbol.char || result.raised[i] !== Boolean(symbol.raised));
     button.classList.toggle('error', errorIndex === i);
-    const reread = chars[i] === symbol.char && (recognition.corrections ?? []).some((c) => c.symbol_index === i);
+    const reread = chars[i] === symbol.char
+      && (recognition.corrections ?? []).find((c) => c.symbol_index === i);
+    // A stroke reread as a digit may take the classifier's third guess, when an operator came second.
+    const choice = reread && (CHOICES[reread.choice] ?? 'second');
     const notes = [isUncertain(result, i) && `uncertain, ${percent(symbol.confidence)}`,
-      reread && 'read as its second choice, the only reading that makes sense',
+      reread && `read as its ${choice} choice, the only reading that makes sense`,
       chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
-    if (reread) button.title = 'Read as the second choice: the first made no sensible expression';
+    if (reread) {
+      const before = choice === 'second' ? 'the first' : 'the likelier ones';
+      button.title = `Read as the ${choice} choice: ${before} made no sensible expression`;
+    }
     const power = result.raised[i] && !result.raised[i - 1] ? 'to the power ' : '';
     const {stack, root} = placesOf(symbol.role);
     const place = root === 'radicand'
