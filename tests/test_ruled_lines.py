@@ -77,6 +77,23 @@ def test_a_pale_grid_photographed_and_shrunk_is_still_erased():
     assert len(segment(read.ink).segments) == 3   # the stroke, the dot and the minus, nothing of the grid
 
 
+@pytest.mark.parametrize("pen", [1.5, 2.5])
+def test_a_thin_stroke_along_a_pale_rule_of_a_photographed_grid_stays(pen):
+    """Of a pale grid shrunk from a photo, little passes the ink threshold but a stroke lying along a rule: the
+    rules' level taken from the ink on them was the stroke's own, and it was erased as a rule (a ``4`` lost
+    its stem, ``70-45`` read ``70^-4.5``). Their level is taken over their whole band now."""
+    canvas = blank(300, 900)
+    draw_polyline(canvas, np.array([[110.0, 60.0], [110.0, 240.0]]), pen)  # along the rule at column 330
+    writing = np.kron(np.maximum(_writing(), _ink(canvas)), np.ones((3, 3), dtype=np.float32))
+    paper = _rules(writing.shape, spacing=150, level=170, offset=30, thickness=1.5, squared=True)
+    grain = np.random.default_rng(0).normal(0.0, 3.0, writing.shape)
+    photo = np.clip(paper.astype(np.float32) * (1.0 - writing) + grain, 0, 255).astype(np.uint8)
+    read = to_ink(photo)
+    assert read.factor == 3 and read.ruled_lines >= 2 + 17
+    assert (read.ink[65:235, 106:115] > 0.4).any(axis=1).mean() > 0.95   # the stroke, top to bottom
+    assert len(segment(read.ink).segments) == 4   # and the rest of the writing, nothing of the grid
+
+
 def test_a_stroke_along_a_rule_stays_when_the_rules_are_fainter_than_its_core():
     """Thin strokes of a shrunk photo are mostly soft edge: their median is no darker than a rule, their cores
     are. Judged by the median, a stroke running along a rule was erased with it."""
