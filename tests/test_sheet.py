@@ -6,6 +6,7 @@ from skimage.transform import rotate
 
 from py_pipeline.image_input import to_ink
 from py_pipeline.recognize import recognize_batch
+from py_pipeline.segment import segment
 from py_pipeline.sheet import block_means, isolate_sheet
 from training.model_store import load_classifier
 from training.pen import blank, draw_polyline
@@ -58,6 +59,17 @@ def test_the_rules_of_a_sheet_on_a_desk_run_from_edge_to_edge_of_the_sheet():
     ink = to_ink(photo)
     assert ink.ruled_lines == 5
     assert (ink.ink > 0.5).sum() < 1.1 * 3 * 8 * 85  # the three strokes and nothing else
+
+
+def test_the_dim_corner_of_a_sheet_lit_from_one_side_is_still_the_sheet():
+    """Light falling off into a corner of the sheet left it darker than the threshold between paper and a light
+    desk, and the corner was painted over as desk, the stroke written there with it."""
+    photo = _on_desk(_writing(), margin=0.03, desk=0.45, falloff=0.65, rng=np.random.default_rng(0))
+    out, sheet = isolate_sheet(photo)
+    strokes = photo < 0.1  # black ink; the desk is 0.16 at its darkest
+    assert sheet is not None and sheet[strokes].all()
+    assert np.array_equal(out[strokes], photo[strokes])
+    assert len(segment(to_ink((photo * 255).astype(np.uint8)).ink).segments) == 3
 
 
 @pytest.mark.parametrize("case", ["canvas", "strokes along the border", "light ink on dark", "uneven light"])
