@@ -147,7 +147,9 @@ def _shaded_paper(small, sheet):
     Light falling off across a page can leave its dim corner darker than the threshold between paper and
     desk, and that corner, writing and all, was painted over as desk. But light changes slowly from pixel to
     pixel, a sheet's edge at once: what can be reached from the sheet in steps of at most
-    :data:`GENTLE_STEP` is more of it.
+    :data:`GENTLE_STEP` is more of it. Measured with ``benchmarks/recognition.py --photos --count 200``, seeds
+    0 / 1 / 2: 189 / 182 / 186 read exactly before, 190 / 182 / 186 with it (``(98/423.5)`` had lost its
+    ``(9`` with the corner); 0.14 ms a photo.
     """
     steps = np.zeros(small.shape, dtype=np.float32)
     rows, cols = np.abs(np.diff(small, axis=0)), np.abs(np.diff(small, axis=1))
