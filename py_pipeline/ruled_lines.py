@@ -203,7 +203,9 @@ class _Rules:
             thickness = max(1, stop - start - 2)  # the band added a row on each side
             if inside[start:stop].max() < MIN_LENGTH_TO_THICKNESS * thickness:
                 continue  # writing: too thick
-            if not framed or _reaches_both_ends(band[start:stop].any(axis=0), within[start:stop].any(axis=0)):
+            # Where all of the band is inside: a rule running out through the top or bottom edge leaves before
+            # the row of band beyond it does.
+            if not framed or _reaches_both_ends(band[start:stop].any(axis=0), within[start:stop].all(axis=0)):
                 # A row more each side than the rows it fills: a rule leaning between two of the skews tried
                 # drifts a row off them towards the picture's ends, and was left there in dashes.
                 rules.rows[max(0, start - 1):stop + 1] = True

@@ -101,8 +101,23 @@ def test_rules_leaning_between_two_of_the_skews_tried_are_erased_end_to_end(lean
     """Skews are tried a quarter of a degree apart; a rule two rows thick leaning halfway between two of them
     drifts a row off the band found for it towards each end of the picture, and was left there in dashes that
     the segmenter joined to the writing or read as marks far above it."""
-    writing = _writing()
-    ink = writing.copy()
+    erased, count = remove_ruled_lines(_leaning_rules(lean_deg))
+    assert count == 5
+    assert len(segment(erased).segments) == 3   # the stroke, the dot and the minus, nothing of the rules
+
+
+def test_a_rule_leaving_the_picture_through_its_bottom_edge_is_erased():
+    """Leaning 2.125°, the lowest rule runs out of the picture's bottom edge 90 columns short of its right
+    one. The band around a rule reaches a row above it, which stays inside the picture some 25 columns longer,
+    and the rule was held to reach that far: it was left in, one glyph with the whole line of writing."""
+    erased, count = remove_ruled_lines(_leaning_rules(2.125))
+    assert count == 5
+    assert len(segment(erased).segments) == 3
+
+
+def _leaning_rules(lean_deg):
+    """:func:`_writing` on rules two rows thick, 60 apart, leaning ``lean_deg`` (sharp-edged, ink 0.5, grain)."""
+    ink = _writing()
     slope = math.tan(math.radians(lean_deg))
     columns = np.arange(ink.shape[1])
     for start in range(30, ink.shape[0] + 60, 60):
@@ -110,10 +125,7 @@ def test_rules_leaning_between_two_of_the_skews_tried_are_erased_end_to_end(lean
             rows = np.floor(start + slope * columns).astype(int) + row
             inside = (rows >= 0) & (rows < ink.shape[0])
             ink[rows[inside], columns[inside]] = np.maximum(ink[rows[inside], columns[inside]], 0.5)
-    ink = np.clip(ink + np.random.default_rng(0).normal(0.0, 0.01, ink.shape), 0.0, 1.0).astype(np.float32)
-    erased, count = remove_ruled_lines(ink)
-    assert count == 5
-    assert len(segment(erased).segments) == 3   # the stroke, the dot and the minus, nothing of the rules
+    return np.clip(ink + np.random.default_rng(0).normal(0.0, 0.01, ink.shape), 0.0, 1.0).astype(np.float32)
 
 
 def test_a_stroke_along_a_rule_stays_when_the_rules_are_fainter_than_its_core():
