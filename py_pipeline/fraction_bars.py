@@ -595,10 +595,8 @@ class Layout:
     roles: list
     line_mask: np.ndarray
     parts: list
-    stack_boxes: list
-    """``(x0, y0, x1, y1)`` of each fraction from its numerator's top to its denominator's bottom."""
     bar_boxes: list
-    """``(x0, y0, x1, y1)`` of each fraction's bar, in the order of ``stack_boxes``."""
+    """``(x0, y0, x1, y1)`` of each fraction's bar."""
 
 
 def read_layout(ink, segmentation, fractions, labels):
@@ -655,13 +653,11 @@ def read_layout(ink, segmentation, fractions, labels):
             roles.append(role)
     merged = replace(segmentation, segments=segments)
     line_mask = segmentation.mask & ~stacked
-    stack_boxes = []
     for fraction in fractions:  # the whole stack stands on the line: writing above it is a line of its own
         x0, _, x1, _ = fraction.bar_box
         rows = np.flatnonzero(np.isin(labels, fraction.numerator + fraction.denominator).any(axis=1))
         line_mask[rows[0]:rows[-1] + 1, x0:x1] = True
-        stack_boxes.append((x0, int(rows[0]), x1, int(rows[-1]) + 1))
-    return Layout(segmentation=merged, roles=roles, line_mask=line_mask, parts=parts, stack_boxes=stack_boxes,
+    return Layout(segmentation=merged, roles=roles, line_mask=line_mask, parts=parts,
                   bar_boxes=[tuple(fraction.bar_box) for fraction in fractions])
 
 

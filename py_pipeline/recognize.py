@@ -681,8 +681,7 @@ def _line_boxes(seg, layout):
     if not glyphs:
         return []
     half = max(y1 - y0 for _, y0, _, y1 in glyphs) / 2
-    bars = [(y0 + y1) / 2 for _, y0, _, y1 in layout.bar_boxes]
-    return glyphs + [(x0, bar - half, x1, bar + half) for (x0, _, x1, _), bar in zip(layout.stack_boxes, bars)]
+    return glyphs + [(x0, (y0 + y1) / 2 - half, x1, (y0 + y1) / 2 + half) for x0, y0, x1, y1 in layout.bar_boxes]
 
 
 def _first_unreadable(symbols, tangles):
