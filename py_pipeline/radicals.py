@@ -302,6 +302,8 @@ def _crossed_bar(mask, stroke_width, symbol_height):
     lengths = np.where(on_ink.all(axis=1), on_ink.shape[1], np.argmin(on_ink, axis=1))
     longest = np.flatnonzero(lengths == lengths.max())
     length = int(lengths[longest[0]])
+    if length < MIN_BAR_LENGTH * symbol_height:
+        return None
     # Lines along the bar's edges keep to ink as long as the one down its middle: the middle one has the most
     # ink within half the reach of it.
     half = reach // 2
@@ -309,8 +311,6 @@ def _crossed_bar(mask, stroke_width, symbol_height):
     core = (counts[np.clip(tied + half + 1, 0, height), columns[:length]]
             - counts[np.clip(tied - half, 0, height), columns[:length]]).sum(axis=1)
     best = int(longest[int(np.argmax(core))])
-    if length < MIN_BAR_LENGTH * symbol_height:
-        return None
     return right + 1 - length, right, centres[best, :length][::-1], reach
 
 
