@@ -756,6 +756,10 @@ def _reread_to_parse(symbols, line_boxes, options=None):
     return None
 
 
+_STROKE_CANNOT_FOLLOW = ("+", "-", "×", "/", "÷", "(")
+"""Symbols that neither ``/`` nor ``)`` can follow, whatever is written after them."""
+
+
 def _stroke_rereads(symbols):
     """``(probability, symbol index, digit)`` options, likeliest first, for reading a stroke as a digit.
 
@@ -765,13 +769,16 @@ def _stroke_rereads(symbols):
     is the likelier writing. Two places are left alone, because half-written input looks like them and its
     error is the right answer: the last symbol (``1+1/`` is not ``1+11``), and a ``(`` that something other
     than an operator follows (``(3+4`` is not ``13+4``); a ``(`` that ``+``, ``×``, ``/`` or ``)`` follows
-    was never a bracket.
+    was never a bracket. A last ``/`` or ``)`` right after an operator or ``(`` is no half-written input,
+    though: nothing written after it could make ``1+/`` parse, so it is read ``1+1``.
     Measured on held-out symbols (model 2026-11-25-h, one look): a true ``/`` has a digit runner-up of 0.01
     or more 52 times in 1000, a ``1`` misread as ``/`` 24 times in 32.
     """
     options = []
-    for s, after in zip(symbols, symbols[1:]):
+    for s, before, after in zip(symbols, [None] + symbols[:-1], symbols[1:] + [None]):
         if s.source != "cnn" or s.char not in "/()":
+            continue
+        if after is None and (s.char == "(" or before is None or before.char not in _STROKE_CANNOT_FOLLOW):
             continue
         if s.char == "(" and after.char not in ("+", "×", "/", "÷", ")"):
             continue

@@ -150,10 +150,12 @@ def test_an_unsure_symbol_is_reread_when_only_its_runner_up_parses(runner_up, re
     ("21+3", 1, "1", 0.05, ("21+3", "24")),          # a bowed 1 read as '(' that '+' follows
     ("(3+4", 0, "1", 0.05, ("(3+4", None)),          # half-written: a real '(' is not read 13+4
     ("1+1/", 3, "1", 0.05, ("1+1/", None)),          # half-written: the last stroke is not read 1+11
+    ("1+1", 2, "1", 0.03, ("1+1", "2")),             # but nothing written after '1+/' could make it parse
+    ("6-1", 2, "1", 0.03, ("6-1", "5")),             # nor after '6-)'
 ])
 def test_a_stroke_that_cannot_parse_is_reread_as_a_less_likely_digit(chars, stroke, digit, runner_up, expected):
     drawing = draw(list(chars), line_height=60, pen_width=6, gap=0.4)
-    read_as = {"8/1/7": "/", "7+9": ")", "21+3": "(", "(3+4": "(", "1+1/": "/"}[chars]
+    read_as = {"8/1/7": "/", "7+9": ")", "21+3": "(", "(3+4": "(", "1+1/": "/", "1+1": "/", "6-1": ")"}[chars]
     rows = [{c: 0.99} for c in chars]
     rows[stroke] = {read_as: 0.99 - runner_up, digit: runner_up}
     result = recognize(drawing.grey(), _RowsClassifier(rows), second_look=False)
