@@ -421,7 +421,8 @@ class _Drawing:
             seg = segmentation.segments[index]
             row = self.glyph_probabilities[position]
             whole_confidence = float(row.max())
-            between_strokes = side_by_side_cut(seg) if CLASSES[int(row.argmax())] in UPRIGHT_STROKES else None
+            between_strokes = (side_by_side_cut(seg, segmentation.stroke_width)
+                               if CLASSES[int(row.argmax())] in UPRIGHT_STROKES else None)
             if whole_confidence >= ONE_SYMBOL_SURE and between_strokes is None:
                 continue  # read as one symbol with confidence: never cut
             if whole_confidence < NOT_ONE_SYMBOL and has_percent_rings(seg.ink > 0.5, segmentation.stroke_width):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.pen import draw_polyline, inked_box, to_rgba_png_array
+from training.pen import blank, draw_polyline, inked_box, to_rgba_png_array
 
 
 def _arc(cx, cy, rx, ry, start, stop, n=24):
@@ -306,3 +306,21 @@ def draw_root(radicand, *, before=(), after=(), line_height=60, pen_width=6, gap
     at = len(before)
     boxes.insert(at, [int(cols[0]), int(rows[0]), int(cols[-1]) + 1, int(rows[-1]) + 1])
     return Drawing(ink=ink, boxes=boxes, names=names[:at] + ["√"] + names[at:], pen_width=pen_width, pieces=[])
+
+
+def ones_touching_along(top, bottom, *, pen_width=6, canvas_height=None, lean=0.0):
+    """Two ``1``s from row ``top`` to ``bottom``, a pen width apart at their ends, that bow together to run as
+    one stroke along the middle third of their height, as two ``1``s written too close do. ``lean`` moves each
+    row right by that many pixels per row down. Float ink (1 = ink), ``canvas_height`` rows (default: 20 below
+    ``bottom``), with a margin of paper left and right."""
+    height = bottom - top
+    canvas = blank(canvas_height or bottom + 20, 6 * pen_width + 40 + int(lean * height))
+    x = 20.0 + pen_width
+    for apart in (0.0, 1.0):
+        points = np.array([[x + 2 * apart * pen_width, top],
+                           [x + apart * pen_width, top + 0.35 * height],
+                           [x + apart * pen_width, top + 0.65 * height],
+                           [x + 2 * apart * pen_width, bottom]], dtype=np.float64)
+        points[:, 0] += lean * (points[:, 1] - top)
+        draw_polyline(canvas, points, pen_width)
+    return np.asarray(canvas, dtype=np.float32)

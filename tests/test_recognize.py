@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from drawing import assert_boxes_close, draw
+from drawing import assert_boxes_close, draw, ones_touching_along, side_by_side
 from py_pipeline.errors import (EmptyDrawingError, EvaluationError, ExpressionError, InputImageError, ModelError,
                                 UnreadableSymbolError)
 from py_pipeline.image_input import to_ink
@@ -505,6 +505,20 @@ def test_two_ones_written_into_each_other_are_read_as_two(model_classify, names,
     assert len(segment(to_ink(drawing.grey()).ink).segments) == len(names) + 1
     result = recognize(drawing.grey(), model_classify)
     assert result.expression == "5+" + "".join(names)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line_height, pen_width", [(90, 6), (120, 8), (160, 10)])
+@pytest.mark.parametrize("lean", [0.0, 0.1])
+def test_two_ones_run_together_along_their_length_are_read_as_two(model_classify, line_height, pen_width, lean):
+    # Where they touch, one run of ink a stroke too wide crosses the glyph; the model read it as one 1.
+    lead = draw(["5", "+"], line_height=line_height, pen_width=pen_width, gap=0.4)
+    top, bottom = lead.boxes[0][1], lead.boxes[0][3]
+    ink = side_by_side(lead.ink, ones_touching_along(top, bottom, pen_width=pen_width,
+                                                     canvas_height=lead.ink.shape[0], lean=lean), overlap=0)
+    assert len(segment(ink).segments) == 3
+    result = recognize(np.round(255.0 * (1.0 - ink)).astype(np.uint8), model_classify)
+    assert result.expression == "5+11"
 
 
 @pytest.mark.slow

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from drawing import assert_boxes_close, draw
+from drawing import assert_boxes_close, draw, ones_touching_along
 from py_pipeline.image_input import load_image, to_ink
 from py_pipeline.segment import (CUT_SWAY, TANGLE_JUNCTIONS, Segment, binarize, count_junctions, cut_paths,
                                  estimate_stroke_width, segment, side_by_side_cut, split_candidates)
@@ -156,8 +156,24 @@ def test_a_single_symbol_is_not_two_strokes_side_by_side(name, slant):
     # Only a glyph read as a 1 or a / is asked, but whatever it is, one symbol of these has no second stroke
     # beside the first across its middle, except a 0 and a 4, which are read as what they are.
     drawing = draw([name], line_height=60, pen_width=6, slant=slant)
-    found = side_by_side_cut(segment(drawing.ink).segments[0])
+    result = segment(drawing.ink)
+    found = side_by_side_cut(result.segments[0], result.stroke_width)
     assert (found is not None) == (name in "04")
+
+
+@pytest.mark.parametrize("pen_width", [6, 8, 10])
+@pytest.mark.parametrize("height", [90, 150])
+def test_two_ones_touching_along_their_length_are_cut_between_their_stems(pen_width, height):
+    result = segment(ones_touching_along(10, 10 + height, pen_width=pen_width))
+    assert len(result.segments) == 1
+    glyph = result.segments[0]
+    assert side_by_side_cut(glyph) is None  # apart in too few rows: where they touch, one run of ink
+    cut = side_by_side_cut(glyph, result.stroke_width)
+    assert cut is not None
+    inked = glyph.ink > 0.5
+    height = np.ptp(np.flatnonzero(inked.any(axis=1)))
+    for side in (inked[:, :cut], inked[:, cut:]):  # either side of the cut is a whole stem
+        assert np.ptp(np.flatnonzero(side.any(axis=1))) >= 0.8 * height
 
 
 def _glyph(ink):
