@@ -20,6 +20,7 @@ from py_pipeline.errors import UnreadableSymbolError
 from py_pipeline.recognize import recognize_batch
 from py_pipeline.evaluate import evaluate
 from py_pipeline.expression import parse_text
+from py_pipeline.normalize import normalize_batch
 from training.expression_images import (compose_expression, digits_by_label, expected_expression,
                                         random_expression_text, random_structured_text, scribble_drawing)
 from training.mnist_data import load_mnist
@@ -259,3 +260,13 @@ def test_scribbles_are_reported_as_unreadable_not_calculated(classify):
 def test_the_model_the_cli_uses_is_the_committed_current_one():
     version = current_version()
     assert (ROOT / "models" / version / "model.keras").is_file()
+
+
+@pytest.mark.parametrize("count", [1, 7, 4097])
+def test_the_classifier_graph_gives_what_the_keras_model_gives(classify, digits, count):
+    # The classifier runs the model as one traced graph for any batch size (4097 crops span two chunks):
+    # it must answer exactly what calling the Keras model itself answers.
+    crops = normalize_batch(np.concatenate([digits[d % 10][:count // 10 + 1] for d in range(10)])[:count])
+    expected = np.asarray(classify.model(crops, training=False))
+    assert np.allclose(classify(crops), expected, atol=1e-5)
+    assert (classify(crops).argmax(axis=1) == expected.argmax(axis=1)).all()
