@@ -413,6 +413,12 @@ class _Drawing:
         however sure the classifier was of one ``1``. Measured with ``benchmarks/recognition.py``: ``--count
         600`` seeds 0-5 3405 → 3407 exact, ``--count 1200`` 1141 → 1143, ``--structured --count 400`` seed 0
         365 → 366; roots, photos and scribbles as before.
+        Two ``1``s pressed so close that the classifier cannot read them at all (``116`` was unreadable, at best
+        ``-``) are asked too, when the glyph is narrower than :data:`UNSURE_SPLIT_WIDTH` symbol heights; then
+        no other cut of it is tried. Wider unreadable glyphs are not: given the side-by-side cut beside their
+        junctions, ``14`` and ``01`` written into each other were cut at it and misread. Measured: ``--count
+        600`` seeds 0-5 3411 → 3414 exact (one more drawing wrong differently), ``--structured`` seeds 0-1,
+        ``--roots`` seeds 0-2, ``--photos`` seeds 0-1 and scribbles as before.
         """
         start = time.perf_counter()
         segmentation = self.segmentation
@@ -421,8 +427,10 @@ class _Drawing:
             seg = segmentation.segments[index]
             row = self.glyph_probabilities[position]
             whole_confidence = float(row.max())
+            narrow_unreadable = (whole_confidence < NOT_ONE_SYMBOL
+                                 and _is_narrow(seg.box, segmentation.symbol_height))
             between_strokes = (side_by_side_cut(seg, segmentation.stroke_width)
-                               if CLASSES[int(row.argmax())] in UPRIGHT_STROKES else None)
+                               if CLASSES[int(row.argmax())] in UPRIGHT_STROKES or narrow_unreadable else None)
             if whole_confidence >= ONE_SYMBOL_SURE and between_strokes is None:
                 continue  # read as one symbol with confidence: never cut
             if whole_confidence < NOT_ONE_SYMBOL and has_percent_rings(seg.ink > 0.5, segmentation.stroke_width):
@@ -825,10 +833,10 @@ def _with_even_cuts(cuts, seg, stroke_width, symbol_height):
     and finds the cut the junction finder missed. Columns closer than a pen width to a proposed cut add
     nothing and are skipped.
     """
+    if _is_narrow(seg.box, symbol_height):
+        return cuts
     x0, y0, x1, y1 = seg.box
     width = x1 - x0
-    if width < UNSURE_SPLIT_WIDTH * max(y1 - y0, symbol_height):
-        return cuts
     left = x0 - seg.origin[0]
     merged = list(cuts)
     for fraction in np.linspace(0.25, 0.75, EVEN_CUTS):
@@ -836,6 +844,13 @@ def _with_even_cuts(cuts, seg, stroke_width, symbol_height):
         if all(abs(column - other) >= stroke_width for other in merged):
             merged.append(column)
     return sorted(merged)
+
+
+def _is_narrow(box, symbol_height):
+    """Whether a box is narrower than :data:`UNSURE_SPLIT_WIDTH` symbol heights: too narrow for two symbols
+    side by side, unless two upright strokes."""
+    x0, y0, x1, y1 = box
+    return x1 - x0 < UNSURE_SPLIT_WIDTH * max(y1 - y0, symbol_height)
 
 
 def _is_wide(box, symbol_height):
