@@ -835,7 +835,7 @@ def _with_even_cuts(cuts, seg, stroke_width, symbol_height):
     """
     if _is_narrow(seg.box, symbol_height):
         return cuts
-    x0, y0, x1, y1 = seg.box
+    x0, _, x1, _ = seg.box
     width = x1 - x0
     left = x0 - seg.origin[0]
     merged = list(cuts)

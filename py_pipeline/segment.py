@@ -433,10 +433,11 @@ def side_by_side_cut(segment, stroke_width=None):
     if middle.shape[0] == 0:
         return None
     starts = middle & ~np.pad(middle, ((0, 0), (1, 0)))[:, :-1]
-    two = starts.sum(axis=1) == 2
+    runs = starts.sum(axis=1)
+    two = runs == 2
     crossing_two = two.mean()
     if stroke_width and crossing_two >= SIDE_BY_SIDE_SEPARATE:
-        merged = (starts.sum(axis=1) == 1) & (middle.sum(axis=1) >= MERGED_STROKES * stroke_width)
+        merged = (runs == 1) & (middle.sum(axis=1) >= MERGED_STROKES * stroke_width)
         crossing_two += merged.mean()
     if crossing_two < SIDE_BY_SIDE_ROWS:
         return None

@@ -268,5 +268,6 @@ def test_the_classifier_graph_gives_what_the_keras_model_gives(classify, digits,
     # it must answer exactly what calling the Keras model itself answers.
     crops = normalize_batch(np.concatenate([digits[d % 10][:count // 10 + 1] for d in range(10)])[:count])
     expected = np.asarray(classify.model(crops, training=False))
-    assert np.allclose(classify(crops), expected, atol=1e-5)
-    assert (classify(crops).argmax(axis=1) == expected.argmax(axis=1)).all()
+    probabilities = classify(crops)
+    assert np.allclose(probabilities, expected, atol=1e-5)
+    assert (probabilities.argmax(axis=1) == expected.argmax(axis=1)).all()

@@ -171,9 +171,9 @@ def test_two_ones_touching_along_their_length_are_cut_between_their_stems(pen_wi
     cut = side_by_side_cut(glyph, result.stroke_width)
     assert cut is not None
     inked = glyph.ink > 0.5
-    height = np.ptp(np.flatnonzero(inked.any(axis=1)))
+    glyph_height = np.ptp(np.flatnonzero(inked.any(axis=1)))
     for side in (inked[:, :cut], inked[:, cut:]):  # either side of the cut is a whole stem
-        assert np.ptp(np.flatnonzero(side.any(axis=1))) >= 0.8 * height
+        assert np.ptp(np.flatnonzero(side.any(axis=1))) >= 0.8 * glyph_height
 
 
 def _glyph(ink):

@@ -134,7 +134,7 @@ class KerasClassifier:
         self.folder = Path(folder)
         self.card = card
         self.version = card.get("version", self.folder.name)
-        self._graph = None
+        self._run = None
 
     def __call__(self, crops):
         crops = np.asarray(crops, dtype=np.float32)
@@ -142,25 +142,26 @@ class KerasClassifier:
             raise ValueError(f"classify expects crops of shape (N, 28, 28), got {crops.shape}")
         if len(crops) == 0:
             return np.zeros((0, len(CLASSES)), dtype=np.float32)
+        if self._run is None:
+            self._run = self._runner()
         # Large batches are split to bound memory.
         outputs = [np.asarray(self._run(crops[i:i + 4096]), dtype=np.float32) for i in range(0, len(crops), 4096)]
         return np.concatenate(outputs)
 
-    def _run(self, crops):
+    def _runner(self):
         """The model as one TensorFlow graph, traced once for every batch size.
 
         ``predict()`` costs several times more than a direct call for the handful of crops of a drawing, and
         a direct (eager) call runs the layers one by one: as a graph, 20 crops take 4 ms instead of 10, and
-        4000 crops 0.41 s instead of 0.51 (measured on this 2-core machine).
+        4000 crops 0.41 s instead of 0.51 (measured on this 2-core machine). With ``KERAS_BACKEND`` set to
+        another backend, the model is called directly.
         """
         keras = import_keras()
-        if keras.backend.backend() != "tensorflow":  # KERAS_BACKEND set to another backend: call it directly
-            return keras.ops.convert_to_numpy(self.model(crops, training=False))
-        if self._graph is None:
-            import tensorflow as tf
-            self._graph = tf.function(lambda batch: self.model(batch, training=False),
-                                      input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
-        return self._graph(crops).numpy()
+        if keras.backend.backend() != "tensorflow":
+            return lambda batch: keras.ops.convert_to_numpy(self.model(batch, training=False))
+        import tensorflow as tf
+        return tf.function(lambda batch: self.model(batch, training=False),
+                           input_signature=[tf.TensorSpec([None, 28, 28], tf.float32)])
 
     def __repr__(self):
         return f"KerasClassifier(version={self.version!r}, folder={str(self.folder)!r})"
