@@ -525,7 +525,7 @@ class _Drawing:
                 tokens = _tokens(symbols)
                 result.tokens = [token.to_dict() for token in tokens]
                 tree = parse(tokens)
-                reread = _reread_number_by_bracket(symbols, tokens, self.line_boxes)
+                reread = _reread_unlikely_numbers(symbols, tokens, self.line_boxes)
             except ExpressionError:
                 reread = _reread_to_parse(symbols, self.line_boxes)
                 if reread is None:
@@ -796,31 +796,38 @@ def _stroke_rereads(symbols):
     return sorted(options, reverse=True)
 
 
-def _reread_number_by_bracket(symbols, tokens, line_boxes):
-    """Read the digit of a number that touches a bracket as the operator it may be, if that parses.
+def _reread_unlikely_numbers(symbols, tokens, line_boxes):
+    """Read one digit of a number nobody writes as its runner-up, if that parses.
 
-    ``(6/9)188`` parses (a bracket next to a number multiplies), but nobody writes a product that way round:
-    it was ``(6/9)/88`` with the ``/`` read as a ``1`` at 0.55 against 0.45, a confident-looking wrong
-    answer. The other way round, ``6731(801-0)`` was ``673/(801-0)``: ``2(3+4)`` is written, but a number
-    whose last digit might as well be an operator is likelier a number and that operator. So when the first
-    digit of a number right after ``)``, or the last digit of one right before ``(`` or a stacked fraction
-    (``61¾`` is the mixed number 61.75 otherwise), has an operator for its runner-up with at least
-    :data:`REREAD_ALTERNATIVE`, the operator is read instead, as :func:`_reread_to_parse` does. Returns what
-    it returns, or None.
+    Two kinds of number parse but are not what was written, and each has a digit the classifier was unsure of:
+
+    - ``(6/9)188`` parses (a bracket next to a number multiplies), but nobody writes a product that way round:
+      it was ``(6/9)/88`` with the ``/`` read as a ``1`` at 0.55 against 0.45, a confident-looking wrong
+      answer. The other way round, ``6731(801-0)`` was ``673/(801-0)``: ``2(3+4)`` is written, but a number
+      whose last digit might as well be an operator is likelier a number and that operator. So when the
+      first digit of a number right after ``)``, or the last digit of one right before ``(`` or a stacked
+      fraction (``61¾`` is the mixed number 61.75 otherwise), has an operator for its runner-up, the operator
+      is read instead.
+    - ``032/7.4`` was ``532/7.4``, the ``5`` read as a ``0`` at 0.51 against 0.34: a whole number is not
+      written with a leading zero, so a first ``0`` followed by a digit is read as its likeliest other digit.
+
+    The runner-up needs at least :data:`REREAD_ALTERNATIVE`, as in :func:`_reread_to_parse`, which does the
+    reading. Returns what it returns, or None.
     """
-    options = []
+    operator_for = []  # digits that may be an operator
     for before, after in zip(tokens, tokens[1:]):
         # A mixed number's implied + points at its fraction's bar.
         mixed = after.kind == "op" and after.text == "+" and symbols[after.symbols[0]].role == "fraction"
         if before.kind == "rparen" and after.kind == "number":
-            digit = symbols[after.symbols[0]]
+            operator_for.append(symbols[after.symbols[0]])
         elif before.kind == "number" and (after.kind == "lparen" or mixed):
-            digit = symbols[before.symbols[-1]]
-        else:
-            continue
-        if digit.source == "cnn":
-            options += [(p, digit.index, char) for char, p in digit.alternatives
-                        if char not in DIGITS and char not in "()" and p >= REREAD_ALTERNATIVE]
+            operator_for.append(symbols[before.symbols[-1]])
+    leading_zeros = [symbols[t.symbols[0]] for t in tokens
+                     if t.kind == "number" and t.text[:1] == "0" and t.text[1:2].isdigit()]
+    options = [(p, s.index, char) for s in operator_for if s.source == "cnn" for char, p in s.alternatives
+               if char not in DIGITS and char not in "()" and p >= REREAD_ALTERNATIVE]
+    options += [(p, s.index, char) for s in leading_zeros if s.source == "cnn" for char, p in s.alternatives
+                if char in DIGITS and char != "0" and p >= REREAD_ALTERNATIVE]
     return _reread_to_parse(symbols, line_boxes, sorted(options, reverse=True)) if options else None
 
 

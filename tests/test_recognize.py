@@ -209,6 +209,22 @@ def test_a_number_right_before_a_bracket_is_reread_when_its_last_digit_may_be_an
         assert (result.expression, result.value, result.corrections) == ("61(3+4)", "427", [])
 
 
+@pytest.mark.parametrize("chars, runner_up, expected, reread", [
+    ("532+1", 0.35, ("532+1", "533"), True),   # 532 with its 5 read as a 0: nobody writes 032
+    ("532+1", 0.05, ("032+1", "33"), False),   # a 0 the classifier is sure of stays, odd as it is
+    ("0.5+1", 0.35, ("0.5+1", "3/2"), False),  # a 0 before the decimal point is written
+    ("0+51", 0.35, ("0+51", "51"), False),     # and so is 0 on its own
+])
+def test_a_whole_number_is_reread_when_its_leading_zero_may_be_another_digit(chars, runner_up, expected, reread):
+    drawing = draw(list(chars), line_height=60, pen_width=6, gap=0.4)
+    rows = [{c: 0.99} for c in chars if c != "."]  # the decimal point is geometry, not a crop
+    rows[0] = {"0": 0.95 - runner_up, "5": runner_up}
+    result = recognize(drawing.grey(), _RowsClassifier(rows), second_look=False)
+    assert (result.expression, result.value) == expected
+    assert result.corrections == ([{"symbol_index": 0, "read": "0", "used": "5", "confidence": pytest.approx(
+        runner_up, abs=1e-6), "choice": 2}] if reread else [])
+
+
 @pytest.mark.parametrize("best, unreadable", [(0.1, True), (0.2, False)])
 def test_a_mark_read_as_no_symbol_is_an_error_at_it_not_a_guess(best, unreadable):
     drawing = draw(["3", "+", "1"], line_height=60, pen_width=6, gap=0.4)
