@@ -30,13 +30,13 @@ from scipy.ndimage import binary_dilation
 from py_pipeline import views
 from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, UnreadableSymbolError
 from py_pipeline.evaluate import evaluate, steps
-from py_pipeline.exponents import raised_symbols
 from py_pipeline.fraction_bars import find_fractions, find_underlines, read_layout
-from py_pipeline.expression import MAX_SYMBOLS, Symbol, expression_text, parse, runs_of_one_role, tokenize
+from py_pipeline.expression import MAX_SYMBOLS, expression_text, parse
 from py_pipeline.image_input import to_ink
 from py_pipeline.lines import MARK_PENS, text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.radicals import find_radicals, with_radicals
+from py_pipeline.rereads import reread_to_parse, reread_unlikely_numbers, tokens_of, with_exponents
 from py_pipeline.segment import (TANGLE_JUNCTIONS, count_junctions, cut_paths, has_percent_rings, segment,
                                  side_by_side_cut, split_candidates)
 from py_pipeline.straighten import straighten
@@ -106,13 +106,6 @@ it (its card). Before the second look existed, over the 2400 benchmark drawings 
 2 of which it had read exactly (under 0.2 flags more drawings read right: with model g, 3 of 8 on seeds 0-5
 instead of 0 of 5)."""
 
-REREAD_ALTERNATIVE = 0.1
-"""Least probability of a runner-up reading that may replace a symbol to make the expression parse."""
-
-STROKE_REREAD_ALTERNATIVE = 0.01
-"""Least probability of a digit that may replace a stroke read as ``/``, ``(`` or ``)`` to make the expression
-parse, when no runner-up of :data:`REREAD_ALTERNATIVE` does (see :func:`_stroke_rereads`)."""
-
 UPRIGHT_STROKES = ("1", "/")
 """Readings of a single upright stroke: a glyph read as one that crosses two strokes side by side is two
 ``1``s written into each other (see :func:`~py_pipeline.segment.side_by_side_cut`). Two slanted ``1``s, the
@@ -176,7 +169,7 @@ class Recognition:
         The evaluation, one operation per line (``"3−1 = 2"``).
     corrections : list of dict
         ``{"symbol_index", "read", "used", "confidence", "choice"}`` when an unsure symbol was read as a
-        runner-up because only that reading parses (see ``_reread_to_parse``); ``choice`` 2 is the second
+        runner-up because only that reading parses (see ``reread_to_parse``); ``choice`` 2 is the second
         likeliest reading, 3 the third. Empty otherwise.
     timings_ms : dict
         Milliseconds per stage: input, segment, normalize, classify, parse, evaluate.
@@ -522,12 +515,12 @@ class _Drawing:
             if unreadable is not None:
                 raise unreadable
             try:
-                tokens = _tokens(symbols)
+                tokens = tokens_of(symbols)
                 result.tokens = [token.to_dict() for token in tokens]
                 tree = parse(tokens)
-                reread = _reread_unlikely_numbers(symbols, tokens, self.line_boxes)
+                reread = reread_unlikely_numbers(symbols, tokens, self.line_boxes)
             except ExpressionError:
-                reread = _reread_to_parse(symbols, self.line_boxes)
+                reread = reread_to_parse(symbols, self.line_boxes)
                 if reread is None:
                     raise
             if reread is not None:
@@ -597,7 +590,7 @@ class _Drawing:
                 ranked = np.argsort(-row, kind="stable")[:top_k]
                 alternatives = [(CLASSES[c], float(row[c])) for c in ranked[1:]]
                 add(CLASSES[ranked[0]], row[ranked[0]], box, "cnn", alternatives, crop, gap_before and k == 0)
-        return _with_exponents(symbols, self.line_boxes), crops
+        return with_exponents(symbols, self.line_boxes), crops
 
     def _glyph_parts(self, position, seg):
         """``(crop, working box, probabilities)`` of the glyph, or of its parts when a cut is accepted."""
@@ -710,125 +703,6 @@ def _first_unreadable(symbols, tangles):
             f"symbol {s.index + 1} {what} (at best {s.char!r}, {s.confidence:.0%} sure): write it again, "
             "or pick what it is", symbol_index=s.index)
     return None
-
-
-def _tokens(symbols):
-    """Tokens of recognised symbols (what :func:`~py_pipeline.expression.tokenize` reads of each)."""
-    return tokenize(Symbol(s.char, s.index, s.gap_before, s.raised, s.role) for s in symbols)
-
-
-def _with_exponents(symbols, line_boxes):
-    """``symbols`` with ``raised`` set on the exponents their readings and boxes show.
-
-    Each run of one role (the line, a numerator, a denominator) is its own line of writing: a numerator's
-    digits are smaller and higher than the line's, and no exponent of it.
-    """
-    raised = set()
-    for run in runs_of_one_role(symbols):
-        found = raised_symbols([symbols[i].char for i in run], [line_boxes[i] for i in run])
-        raised.update(run[k] for k in found)
-    return [replace(s, raised=s.index in raised) for s in symbols]
-
-
-def _reread_to_parse(symbols, line_boxes, options=None):
-    """Read one unsure symbol as its runner-up so that the expression parses, if that is likely enough.
-
-    ``3-()`` cannot be what anyone meant, and when the classifier gave the ``(`` only 0.61 and a ``1`` 0.39,
-    ``3-1`` is what was written: the grammar settles what the pixels could not. Only a classifier symbol
-    whose alternative has at least :data:`REREAD_ALTERNATIVE` is changed (or, after those, a stroke read as
-    a bracket or slash whose digit runner-up is less likely: :func:`_stroke_rereads`), one symbol at most,
-    the likeliest alternative first; a clearly written mistake (``5++3``) has no such alternative and keeps
-    its error, so the writer sees it. ``options``, ``(probability, symbol index, reading)`` in the order to
-    try, narrow the choice. Returns ``(symbols, correction, tokens, tree)`` or None.
-    """
-    if options is None:
-        options = sorted(((p, s.index, char) for s in symbols if s.source == "cnn"
-                          for char, p in s.alternatives if p >= REREAD_ALTERNATIVE), reverse=True)
-        options += _stroke_rereads(symbols)
-    for p, index, char in options:
-        original = symbols[index]
-        others = tuple((c, q) for c, q in original.alternatives if c != char)
-        changed = replace(original, char=char, confidence=p,
-                          alternatives=((original.char, original.confidence),) + others)
-        candidate = _with_exponents(symbols[:index] + [changed] + symbols[index + 1:], line_boxes)
-        try:
-            tokens = _tokens(candidate)
-            tree = parse(tokens)
-        except ExpressionError:
-            continue
-        # How likely the classifier thought the reading used, among all of its readings: a stroke reread can
-        # take the third when an operator came second (``/`` 0.9, ``-`` 0.05, ``1`` 0.04).
-        choice = 1 + sum(q > p for q in [original.confidence] + [q for _, q in original.alternatives])
-        correction = {"symbol_index": index, "read": original.char, "used": char,
-                      "confidence": round(float(p), 6), "choice": choice}
-        return candidate, correction, tokens, tree
-    return None
-
-
-_STROKE_CANNOT_FOLLOW = ("+", "-", "×", "/", "÷", "(")
-"""Symbols that neither ``/`` nor ``)`` can follow, whatever is written after them."""
-
-
-def _stroke_rereads(symbols):
-    """``(probability, symbol index, digit)`` options, likeliest first, for reading a stroke as a digit.
-
-    A ``1`` drawn with a slight bow or lean is one stroke, like a bracket or a slash, and the classifier can be
-    sure of the wrong one: ``809/1/7`` read ``809///7`` with the ``1`` at 0.06, ``7+97`` read ``)+97`` with the
-    ``7`` at 0.06. Where such a reading cannot parse, a digit runner-up of :data:`STROKE_REREAD_ALTERNATIVE`
-    is the likelier writing. Two places are left alone, because half-written input looks like them and its
-    error is the right answer: the last symbol (``1+1/`` is not ``1+11``), and a ``(`` that something other
-    than an operator follows (``(3+4`` is not ``13+4``); a ``(`` that ``+``, ``×``, ``/`` or ``)`` follows
-    was never a bracket. A last ``/`` or ``)`` right after an operator or ``(`` is no half-written input,
-    though: nothing written after it could make ``1+/`` parse, so it is read ``1+1``.
-    Measured on held-out symbols (model 2026-11-25-h, one look): a true ``/`` has a digit runner-up of 0.01
-    or more 52 times in 1000, a ``1`` misread as ``/`` 24 times in 32.
-    """
-    options = []
-    for s, before, after in zip(symbols, [None] + symbols[:-1], symbols[1:] + [None]):
-        if s.source != "cnn" or s.char not in "/()":
-            continue
-        if after is None and (s.char == "(" or before is None or before.char not in _STROKE_CANNOT_FOLLOW):
-            continue
-        if s.char == "(" and after.char not in ("+", "×", "/", "÷", ")"):
-            continue
-        options += [(p, s.index, char) for char, p in s.alternatives
-                    if char in DIGITS and STROKE_REREAD_ALTERNATIVE <= p < REREAD_ALTERNATIVE]
-    return sorted(options, reverse=True)
-
-
-def _reread_unlikely_numbers(symbols, tokens, line_boxes):
-    """Read one digit of a number nobody writes as its runner-up, if that parses.
-
-    Two kinds of number parse but are not what was written, and each has a digit the classifier was unsure of:
-
-    - ``(6/9)188`` parses (a bracket next to a number multiplies), but nobody writes a product that way round:
-      it was ``(6/9)/88`` with the ``/`` read as a ``1`` at 0.55 against 0.45, a confident-looking wrong
-      answer. The other way round, ``6731(801-0)`` was ``673/(801-0)``: ``2(3+4)`` is written, but a number
-      whose last digit might as well be an operator is likelier a number and that operator. So when the
-      first digit of a number right after ``)``, or the last digit of one right before ``(`` or a stacked
-      fraction (``61¾`` is the mixed number 61.75 otherwise), has an operator for its runner-up, the operator
-      is read instead.
-    - ``032/7.4`` was ``532/7.4``, the ``5`` read as a ``0`` at 0.51 against 0.34: a whole number is not
-      written with a leading zero, so a first ``0`` followed by a digit is read as its likeliest other digit.
-
-    The runner-up needs at least :data:`REREAD_ALTERNATIVE`, as in :func:`_reread_to_parse`, which does the
-    reading. Returns what it returns, or None.
-    """
-    operator_for = []  # digits that may be an operator
-    for before, after in zip(tokens, tokens[1:]):
-        # A mixed number's implied + points at its fraction's bar.
-        mixed = after.kind == "op" and after.text == "+" and symbols[after.symbols[0]].role == "fraction"
-        if before.kind == "rparen" and after.kind == "number":
-            operator_for.append(symbols[after.symbols[0]])
-        elif before.kind == "number" and (after.kind == "lparen" or mixed):
-            operator_for.append(symbols[before.symbols[-1]])
-    leading_zeros = [symbols[t.symbols[0]] for t in tokens
-                     if t.kind == "number" and t.text[:1] == "0" and t.text[1:2].isdigit()]
-    options = [(p, s.index, char) for s in operator_for if s.source == "cnn" for char, p in s.alternatives
-               if char not in DIGITS and char not in "()" and p >= REREAD_ALTERNATIVE]
-    options += [(p, s.index, char) for s in leading_zeros if s.source == "cnn" for char, p in s.alternatives
-                if char in DIGITS and char != "0" and p >= REREAD_ALTERNATIVE]
-    return _reread_to_parse(symbols, line_boxes, sorted(options, reverse=True)) if options else None
 
 
 def _with_even_cuts(cuts, seg, stroke_width, symbol_height):
