@@ -689,13 +689,21 @@ def _line_boxes(seg, layout):
 def _first_unreadable(symbols, tangles):
     """An :class:`UnreadableSymbolError` at the first classifier symbol read below :data:`UNREADABLE_BELOW`
     or whose strokes are a tangle (``tangles``: symbol indices, see
-    :data:`~py_pipeline.segment.TANGLE_JUNCTIONS`)."""
+    :data:`~py_pipeline.segment.TANGLE_JUNCTIONS`).
+
+    A symbol drawn alone is unreadable below :data:`NOT_ONE_SYMBOL` already: no expression around it can
+    settle a doubt, and a scribble read as ``5`` at 0.25 is a confident-looking answer to nothing. Measured
+    with model 2026-11-25-h on 600 scribbles (``training.expression_images.scribble_drawing``, seeds 0, 7
+    and 8): 431 → 443 reported as unreadable; of 1500 single redrawn MNIST test digits drawn alone, none
+    (at 0.5: 26 more scribbles, but 5 digits read right were reported as unreadable).
+    """
+    lone = len(symbols) == 1
     for s in symbols:
         if s.source != "cnn":
             continue
         if s.index in tangles:
             what = "is a tangle of strokes, no digit or operator"
-        elif s.confidence < UNREADABLE_BELOW:
+        elif s.confidence < UNREADABLE_BELOW or (lone and s.confidence < NOT_ONE_SYMBOL):
             what = "does not look like any digit or operator"
         else:
             continue
