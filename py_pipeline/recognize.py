@@ -691,19 +691,21 @@ def _first_unreadable(symbols, tangles):
     or whose strokes are a tangle (``tangles``: symbol indices, see
     :data:`~py_pipeline.segment.TANGLE_JUNCTIONS`).
 
-    A symbol drawn alone is unreadable below :data:`NOT_ONE_SYMBOL` already: no expression around it can
-    settle a doubt, and a scribble read as ``5`` at 0.25 is a confident-looking answer to nothing. Measured
-    with model 2026-11-25-h on 600 scribbles (``training.expression_images.scribble_drawing``, seeds 0, 7
-    and 8): 431 → 443 reported as unreadable; of 1500 single redrawn MNIST test digits drawn alone, none
-    (at 0.5: 26 more scribbles, but 5 digits read right were reported as unreadable).
+    A drawing that is one number and nothing else (a digit, ``24``) is unreadable where a digit of it is read
+    below :data:`NOT_ONE_SYMBOL` already: there is nothing to calculate and no expression around it to settle
+    a doubt, and a scribble read as ``5`` at 0.25 is a confident-looking answer to nothing. Measured with
+    model 2026-11-25-h on 600 scribbles (``training.expression_images.scribble_drawing``, seeds 0, 7 and 8):
+    431 → 447 reported as unreadable (443 for a single symbol alone); 1500 single redrawn MNIST test digits and
+    1000 numbers of 2-3 of them, each drawn alone, reported as before (a single symbol alone at 0.5: 26 more
+    scribbles, but 5 digits read right were reported as unreadable).
     """
-    lone = len(symbols) == 1
+    one_number = all(s.char in DIGITS or s.char == "." for s in symbols)
     for s in symbols:
         if s.source != "cnn":
             continue
         if s.index in tangles:
             what = "is a tangle of strokes, no digit or operator"
-        elif s.confidence < UNREADABLE_BELOW or (lone and s.confidence < NOT_ONE_SYMBOL):
+        elif s.confidence < UNREADABLE_BELOW or (one_number and s.confidence < NOT_ONE_SYMBOL):
             what = "does not look like any digit or operator"
         else:
             continue

@@ -240,17 +240,19 @@ def test_a_mark_read_as_no_symbol_is_an_error_at_it_not_a_guess(best, unreadable
         assert result.error is None and result.value == "11"
 
 
+@pytest.mark.parametrize("alone", ["8", "18"])
 @pytest.mark.parametrize("best, unreadable", [(0.25, True), (0.35, False)])
-def test_a_mark_drawn_alone_needs_more_confidence_to_be_read(best, unreadable):
+def test_a_number_drawn_alone_needs_more_confidence_to_be_read(alone, best, unreadable):
     # Alone, nothing around the mark can settle a doubt: a scribble read as 8 at 0.25 is no answer.
-    drawing = draw(["8"], line_height=60, pen_width=6)
-    result = recognize(drawing.grey(), _RowsClassifier([{"8": best}]), second_look=False)
-    assert result.expression == "8"
+    drawing = draw(list(alone), line_height=60, pen_width=6, gap=0.4)
+    rows = [{c: 0.99} for c in alone[:-1]] + [{"8": best}]
+    result = recognize(drawing.grey(), _RowsClassifier(rows), second_look=False)
+    assert result.expression == alone
     if unreadable:
-        assert isinstance(result.error, UnreadableSymbolError) and result.error.symbol_index == 0
+        assert isinstance(result.error, UnreadableSymbolError) and result.error.symbol_index == len(alone) - 1
         assert result.value is None
     else:
-        assert result.error is None and result.value == "8"
+        assert result.error is None and result.value == alone
     # The same mark in an expression is read: the threshold there is UNREADABLE_BELOW.
     drawing = draw(["3", "+", "8"], line_height=60, pen_width=6, gap=0.4)
     result = recognize(drawing.grey(), _RowsClassifier([{"3": 0.99}, {"+": 0.99}, {"8": best}]),
