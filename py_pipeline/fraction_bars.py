@@ -610,20 +610,24 @@ def read_layout(ink, segmentation, fractions, labels):
     bars = np.isin(labels, [fraction.bar for fraction in fractions])
     objects = ndi.find_objects(labels)
     height, width = labels.shape
+    grow = 2  # pixels of anti-aliased edge kept round a part's own ink
 
     def own_ink(members):
-        # Worked out within the members' boxes and the two pixels grown round them, not over the whole
+        # Worked out within the members' boxes and a pixel more than is grown round them, not over the whole
         # drawing: for a fraction's numerator, that is a small part of it (a tenth of the structured drawings'
         # time went to growing empty paper).
         boxes = [objects[label - 1] for label in members if objects[label - 1] is not None]
         ink_out, region_out = np.zeros(ink.shape, dtype=np.float32), np.zeros(ink.shape, dtype=bool)
         if not boxes:
             return ink_out, region_out
-        top, bottom = max(min(b[0].start for b in boxes) - 3, 0), min(max(b[0].stop for b in boxes) + 3, height)
-        left, right = max(min(b[1].start for b in boxes) - 3, 0), min(max(b[1].stop for b in boxes) + 3, width)
+        margin = grow + 1
+        top = max(min(b[0].start for b in boxes) - margin, 0)
+        bottom = min(max(b[0].stop for b in boxes) + margin, height)
+        left = max(min(b[1].start for b in boxes) - margin, 0)
+        right = min(max(b[1].stop for b in boxes) + margin, width)
         frame = np.s_[top:bottom, left:right]
         own = np.isin(labels[frame], members)
-        region = ndi.binary_dilation(own, iterations=2)
+        region = ndi.binary_dilation(own, iterations=grow)
         # The edge takes a bar's ink only where it is one stroke with the writing (the foot of a 2 written into
         # the bar): the bit of bar under a decimal point written just over it was read as a second point.
         borrowed = region & bars[frame] & ~own
