@@ -320,6 +320,20 @@ def test_a_line_drawn_under_the_writing_is_erased(classify, names, expression, v
     assert (result.expression, result.value) == (expression, value)
 
 
+def test_a_long_line_drawn_a_little_off_level_under_the_writing_is_an_underline(classify):
+    """Five symbol heights long, 3° off level and drawn with a fine pen, a line crosses each row for under a
+    symbol height: it was left in (under a column of numbers, it was a line of writing of its own)."""
+    drawing = draw(["1", "2", "+", "5", "+", "3", "4"], line_height=60, pen_width=3)
+    ink = np.vstack([drawing.ink, np.zeros((100, drawing.ink.shape[1]), np.float32)])
+    x0, x1, bottom = drawing.boxes[0][0] - 5, drawing.boxes[-1][2] + 5, drawing.boxes[0][3]
+    assert x1 - x0 > 5 * 60
+    climb = int(round(np.tan(np.radians(3)) * (x1 - x0)))
+    draw_polyline(ink, [(x0, bottom + 15 + climb), (x1, bottom + 15)], 3)
+    assert find_underlines(_mask(ink), 3.0, 60.0) is not None
+    result = recognize(_grey(ink), classify)
+    assert (result.expression, result.value) == ("12+5+34", "51")
+
+
 def test_a_bar_with_writing_under_it_or_nothing_over_it_is_no_underline():
     assert find_underlines(_mask(_underlined(["1", "2", "+", "5"], 60, 6, below=["1", "7"])), 6.0, 60.0) is None
     lone = np.zeros((100, 300), np.float32)
