@@ -122,3 +122,93 @@ def _gap(band, other):
 def _stacked(upper, lower):
     overlap = min(upper[2], lower[2]) - max(upper[0], lower[0])
     return overlap >= STACKED * min(upper[2] - upper[0], lower[2] - lower[0])
+
+
+
+class Column(NamedTuple):
+    """Lines that may be numbers written in a column, found by :func:`column_of_lines`."""
+
+    boxes: list
+    """``[x0, y0, x1, y1]`` of each line's writing, top to bottom, without a rule drawn under it."""
+    bands: list
+    """``(start, stop)``: the rows of the drawing each line is read from, parted halfway between the lines (and
+    the rules)."""
+    rule: list
+    """``[x0, y0, x1, y1]`` of a rule drawn between the last two lines, or None: the last is then the answer
+    the writer worked out."""
+
+
+def column_of_lines(mask, lines, mark_height=0):
+    """``lines`` as a :class:`Column` when they may be numbers written in a column (:mod:`py_pipeline.columns`),
+    else None.
+
+    Two lines or more, no far mark, and each line one band of inked rows: its symbols side by side, nothing
+    above or below them. A stacked fraction drawn alone is two lines too, but its bar lies under the
+    numerator's row, a band of its own that belongs to the line above; and the foot of a ``2`` over a digit of
+    the next line, which :func:`py_pipeline.fraction_bars.find_fractions` may take for a bar, lies within its
+    line's band. Only the last line, or the line before it, may have a second band under its writing: a rule
+    (no taller than ``mark_height``, at least :data:`RULE_WIDTH` as wide as the line). Under the last line it
+    ends the column (a long one was erased before the lines were counted, as an underline; one under single
+    digits is too short to be told from a fraction bar there); under the line before, it parts the column from
+    the answer written under it, in a column of three lines or more.
+    """
+    if len(lines) < 2 or any(line.stray for line in lines):
+        return None
+    boxes, rules = [], {}  # each line's writing; the rule under line k
+    for line in lines:
+        x0, y0, x1, y1 = line.box
+        bands = true_runs(mask[y0:y1, x0:x1].any(axis=1))
+        if len(bands) == 1 and boxes and len(boxes) - 1 not in rules and _is_rule(
+                mask[y0:y1, x0:x1], _inside(mask, boxes[-1]), mark_height):
+            rules[len(boxes) - 1] = list(line.box)  # a rule of its own, tall enough to count as a line
+        elif len(bands) == 2 and _is_rule(mask[y0 + bands[1][0]:y0 + bands[1][1], x0:x1],
+                                          mask[y0:y0 + bands[0][1], x0:x1], mark_height):
+            writing = [x0, y0, x1, y0 + bands[0][1]]
+            rules[len(boxes)] = _ink_box(mask, [x0, y0 + bands[1][0], x1, y0 + bands[1][1]])
+            boxes.append(_ink_box(mask, writing))
+        elif len(bands) == 1:
+            boxes.append(list(line.box))
+        else:
+            return None
+    last = len(boxes) - 1
+    if last < 1 or any(k < last - 1 for k in rules) or (last - 1 in rules and last < 2):
+        return None
+    edges = [0]  # rows where one line's band ends and the next one's begins
+    for k in range(last):
+        below = boxes[k + 1][1]
+        if k in rules:
+            edges += [(boxes[k][3] + rules[k][1]) // 2, (rules[k][3] + below) // 2]
+        else:
+            edges += [(boxes[k][3] + below) // 2] * 2
+    edges.append((boxes[last][3] + rules[last][1]) // 2 if last in rules else mask.shape[0])
+    return Column(boxes, list(zip(edges[::2], edges[1::2])), rules.get(last - 1))
+
+
+def _inside(mask, box):
+    x0, y0, x1, y1 = box
+    return mask[y0:y1, x0:x1]
+
+
+def _ink_box(mask, box):
+    """``box`` shrunk to the columns of ``mask`` inked within it."""
+    x0, y0, x1, y1 = box
+    cols = np.flatnonzero(mask[y0:y1, x0:x1].any(axis=0))
+    return [x0 + int(cols[0]), y0, x0 + int(cols[-1]) + 1, y1]
+
+
+RULE_WIDTH = 0.6
+"""A rule under a line of a column is at least this share of the line's width."""
+
+RULE_CLIMB = 0.11
+"""A rule may be a mark's height plus this share of its length tall: drawn by hand, it climbs a little (as a
+fraction bar does: :data:`py_pipeline.fraction_bars.BAR_CLIMB`)."""
+
+
+def _is_rule(band, over, mark_height):
+    """Whether ``band`` (rows of the mask) is a rule drawn under the writing ``over`` it."""
+    cols, over_cols = np.flatnonzero(band.any(axis=0)), np.flatnonzero(over.any(axis=0))
+    if cols.size == 0:
+        return False
+    length = cols[-1] - cols[0] + 1
+    return (band.shape[0] <= mark_height + RULE_CLIMB * length
+            and length >= RULE_WIDTH * (over_cols[-1] - over_cols[0] + 1))

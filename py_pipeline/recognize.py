@@ -28,15 +28,16 @@ import numpy as np
 from scipy.ndimage import binary_dilation
 
 from py_pipeline import views
+from py_pipeline.columns import read_column
 from py_pipeline.errors import EmptyDrawingError, ExpressionError, InkcalcError, UnreadableSymbolError
 from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.fraction_bars import find_fractions, find_underlines, read_layout
 from py_pipeline.expression import MAX_SYMBOLS, expression_text, parse
-from py_pipeline.image_input import to_ink
-from py_pipeline.lines import MARK_PENS, text_lines
+from py_pipeline.image_input import InkImage, to_ink
+from py_pipeline.lines import MARK_PENS, column_of_lines, text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.radicals import find_radicals, with_radicals
-from py_pipeline.rereads import reread_to_parse, reread_unlikely_numbers, tokens_of, with_exponents
+from py_pipeline.rereads import reread_as, reread_to_parse, reread_unlikely_numbers, tokens_of, with_exponents
 from py_pipeline.segment import (TANGLE_JUNCTIONS, count_junctions, cut_paths, has_percent_rings, segment,
                                  side_by_side_cut, split_candidates)
 from py_pipeline.straighten import straighten
@@ -187,6 +188,9 @@ class Recognition:
     ruled_lines : int
         Printed rules of lined or squared paper erased from a photo's ink before it was cut
         (:mod:`py_pipeline.ruled_lines`); ``ink_mask`` is without them.
+    lines : int
+        Lines of writing read as one calculation: more than 1 for a column of numbers
+        (:mod:`py_pipeline.columns`), whose answer belongs under it rather than after it.
     """
 
     expression: str = ""
@@ -205,6 +209,7 @@ class Recognition:
     mask_factor: int = 1
     tilt_deg: float = 0.0
     ruled_lines: int = 0
+    lines: int = 1
 
     def to_dict(self):
         """The JSON result of ``docs/architecture.md`` (plus ``display`` and ``steps``)."""
@@ -222,6 +227,7 @@ class Recognition:
             "corrections": list(self.corrections),
             "tilt_deg": self.tilt_deg,
             "ruled_lines": self.ruled_lines,
+            "lines": self.lines,
             "timings_ms": {stage: round(ms, 3) for stage, ms in self.timings_ms.items()},
         }
 
@@ -270,8 +276,10 @@ def recognize_batch(images, classify, *, top_k=3, second_look=True):
     if top_k < 1:
         raise ValueError(f"top_k must be at least 1, got {top_k}")
     drawings = [_Drawing(image) for image in images]
+    for drawing in drawings:
+        drawing.read_lines()  # several lines of writing may be a column of numbers: each line is read
 
-    pending = [d for d in drawings if d.error is None]
+    pending = [reader for d in drawings for reader in [d] + d.line_readers if reader.error is None]
     probabilities = _classify_all(classify, [d.glyph_crops for d in pending], pending, second_look)
     for drawing, rows in zip(pending, probabilities):
         drawing.glyph_probabilities = rows
@@ -294,8 +302,15 @@ def recognize_batch(images, classify, *, top_k=3, second_look=True):
 class _Drawing:
     """One image's way through the pipeline; the classifier calls happen outside, for all images at once."""
 
-    def __init__(self, image):
-        """Ink, segments and normalised glyph crops (raises InputImageError for an unusable image)."""
+    def __init__(self, image, ink_image=None):
+        """Ink, segments and normalised glyph crops (raises InputImageError for an unusable image).
+
+        ``ink_image``, when given, is the ink to read instead of ``image``'s: one line of a column of numbers
+        (:meth:`read_lines`), where no stacked fraction, square root or second line is looked for. Cut out of
+        the column, a line of a few symbols has little to measure them by, and a ``4`` drawn in pieces, its
+        stem under its crossbar, was read as the fraction ``1/1``.
+        """
+        numbers_only = ink_image is not None
         self.timings = {"input": 0.0, "segment": 0.0, "normalize": 0.0, "classify": 0.0, "parse": 0.0,
                         "evaluate": 0.0}
         self.error = None
@@ -307,9 +322,11 @@ class _Drawing:
         self.tangles = set()  # indices of symbols whose strokes cross and branch like a scribble's
         self.percents = set()  # positions of the glyphs read as % (see propose_splits)
         self.side_by_side = set()  # positions of the glyphs read as a 1 that are two (see propose_splits)
+        self.column = None  # the lines of a drawing of several that may be a column of numbers (read_lines)
+        self.line_readers = []  # one _Drawing per line of those
 
         start = time.perf_counter()
-        self.ink_image = to_ink(image)
+        self.ink_image = to_ink(image) if ink_image is None else ink_image
         self._lap("input", start)
 
         start = time.perf_counter()
@@ -323,15 +340,22 @@ class _Drawing:
         self.roles = None  # each segment's place in a stacked fraction, when there are any
         part_lines = []
         seg = self.segmentation
-        layout = _fraction_layout(ink, seg)
+        layout = None if numbers_only else _fraction_layout(ink, seg)
         # Lines are counted as drawn (levelling can merge two), unless a fraction's numerator has to be told
         # from a line of its own: then on the fraction's layout, after levelling.
         drawn_lines = None if layout else text_lines(seg.mask, mark_height=MARK_PENS * seg.stroke_width)
-        self.straight = straighten(ink, _line_boxes(seg, layout))
+        marks = MARK_PENS * seg.stroke_width
+        column = None if numbers_only else column_of_lines(
+            seg.mask, drawn_lines if drawn_lines is not None else text_lines(seg.mask, mark_height=marks), marks)
+        if column:  # perhaps a column of numbers: each line is read too (read_lines)
+            self.column, self.drawn_ink = column, ink
+        # Several lines are levelled one by one (read_lines): a tilt fitted through them all means nothing.
+        self.straight = straighten(ink, [] if column and not layout else _line_boxes(seg, layout))
         if self.straight.tilt_deg:
             ink = self.straight.ink  # cut the level line, not the tilted one
             seg = self.segmentation = segment(ink)
-            layout = _fraction_layout(ink, seg)  # a bar tilted with the line is found once it is level
+            # A bar tilted with the line is found once it is level.
+            layout = None if numbers_only else _fraction_layout(ink, seg)
         if layout:
             self.segmentation, self.roles = layout.segmentation, layout.roles
             lines = text_lines(layout.line_mask, mark_height=MARK_PENS * seg.stroke_width)
@@ -343,7 +367,8 @@ class _Drawing:
         lines_levelled = lines is not drawn_lines  # counted on the levelled ink, not as drawn
         seg = self.segmentation
         # Roots on the line, and in a stacked fraction's numerator or denominator (1 over √2 is not 1/52).
-        radicals = [radical for part in ("", "numerator", "denominator") if self.roles or not part
+        parts = () if numbers_only else ("", "numerator", "denominator") if self.roles else ("",)
+        radicals = [radical for part in parts
                     for radical in find_radicals(seg.segments, seg.stroke_width, seg.symbol_height, self.roles, part)]
         if radicals:
             segments, self.roles = with_radicals(seg.segments, radicals, self.roles)
@@ -366,8 +391,9 @@ class _Drawing:
                 message = ("There is a mark far above or below the writing: scribble over it if it is not part of "
                            "the expression (a photo: crop it to the writing), or clear and write one line.")
             else:
-                message = (f"This is {len(lines)} lines of writing, and Inkcalc calculates one line at a time: "
-                           "scribble over the lines you do not want, or clear and write one line.")
+                message = (f"This is {len(lines)} lines of writing, and Inkcalc calculates one line at a time, or "
+                           "a column of numbers: scribble over the lines you do not want, or clear and write one "
+                           "line.")
             shown = lines[strays[0] if strays else 1].box
             self.error = ExpressionError(
                 message, box=self.ink_image.box_to_input(self._drawn_box(shown, levelled=lines_levelled)))
@@ -498,6 +524,10 @@ class _Drawing:
         result = Recognition(timings_ms=self.timings, ink_mask=mask, mask_factor=self.ink_image.factor,
                              tilt_deg=round(self.straight.tilt_deg, 1), ruled_lines=self.ink_image.ruled_lines,
                              crops=np.zeros((0, SIZE, SIZE), dtype=np.float32))
+        if self.line_readers:
+            column = self._finish_column(result, top_k)
+            if column is not None:
+                return column
         if self.error is not None:
             result.error = self.error
             return result
@@ -505,22 +535,38 @@ class _Drawing:
         start = time.perf_counter()
         symbols, crops = self._symbols(top_k)
         self._lap("normalize", start)  # all but the geometric symbols' crops were made before classifying
+        return self._calculate(result, symbols, crops, self.tangles, self.line_boxes)
+
+    def _calculate(self, result, symbols, crops, tangles, line_boxes, rereads=()):
+        """``result`` with the symbols, their text, tokens, tree, value and steps; errors captured.
+
+        ``tangles`` are indices of symbols that are a scribble's tangle of strokes, ``line_boxes`` the
+        symbols' boxes on the levelled line (what the rereads measure raised digits on). ``rereads``,
+        ``(index, char, probability)``, are symbols to read as a runner-up before parsing, once they have
+        been found readable (the numbers of a column: :func:`py_pipeline.columns.read_column`).
+        """
         result.symbols = symbols
         result.expression = expression_text(symbols)
         result.crops = np.stack(crops) if crops else result.crops
 
         start = time.perf_counter()
         try:
-            unreadable = _first_unreadable(symbols, self.tangles)
+            unreadable = _first_unreadable(symbols, tangles)
             if unreadable is not None:
                 raise unreadable
+            if rereads:
+                symbols = list(symbols)
+                for index, char, p in rereads:
+                    symbols[index], correction = reread_as(symbols[index], char, p)
+                    result.corrections = result.corrections + [correction]
+                result.symbols, result.expression = symbols, expression_text(symbols)
             try:
                 tokens = tokens_of(symbols)
                 result.tokens = [token.to_dict() for token in tokens]
                 tree = parse(tokens)
-                reread = reread_unlikely_numbers(symbols, tokens, self.line_boxes)
+                reread = reread_unlikely_numbers(symbols, tokens, line_boxes)
             except ExpressionError:
-                reread = reread_to_parse(symbols, self.line_boxes)
+                reread = reread_to_parse(symbols, line_boxes)
                 if reread is None:
                     raise
             if reread is not None:
@@ -528,7 +574,7 @@ class _Drawing:
                 result.symbols = symbols
                 result.expression = expression_text(symbols)
                 result.tokens = [token.to_dict() for token in tokens]
-                result.corrections = [correction]
+                result.corrections = result.corrections + [correction]
             result.tree = tree.to_dict()
         except InkcalcError as error:
             result.error = error
@@ -546,6 +592,60 @@ class _Drawing:
         finally:
             self._lap("evaluate", start)
         return result
+
+    def read_lines(self):
+        """A :class:`_Drawing` for each line of a drawing of several lines that may be a column of numbers.
+
+        Cut apart halfway between the lines (only paper lies between them), each line is segmented, levelled
+        and classified as a drawing of one line would be; :meth:`_finish_column` then decides from what they
+        read whether they are one calculation (:func:`py_pipeline.columns.read_column`).
+        """
+        for start, stop in self.column.bands if self.column else []:
+            band = self.drawn_ink[start:stop]
+            reader = _Drawing(None, ink_image=InkImage(band, 1, band.shape))
+            reader.band_top = start
+            self.line_readers.append(reader)
+
+    def _finish_column(self, result, top_k):
+        """``result`` for a drawing of several lines that are a column of numbers (:mod:`py_pipeline.columns`),
+        with the ``+`` a line without an operator implies, and the ``=`` a rule over an answer stands for, as
+        symbols from the layout; None when they are not one."""
+        for reader in self.line_readers:
+            for stage, ms in reader.timings.items():
+                self.timings[stage] += ms
+        column = None
+        if all(reader.error is None for reader in self.line_readers):
+            start = time.perf_counter()
+            lines = [reader._symbols(top_k) for reader in self.line_readers]
+            self._lap("normalize", start)
+            column = read_column([line_symbols for line_symbols, _ in lines], self.column.rule is not None)
+        if column is None:
+            return None
+
+        implied, rereads = column
+        symbols, crops, tangles, line_boxes, column_rereads = [], [], set(), [], []
+        for reader, (line_symbols, line_crops), operator, digits, line in zip(
+                self.line_readers, lines, implied, rereads, self.column.boxes):
+            top = reader.band_top
+            if operator:  # the rule over the answer, or where the operator would have been written
+                x0, y0, _, y1 = line
+                written_at = self.column.rule if operator == "=" else [max(0, x0 - (y1 - y0) // 2), y0, x0, y1]
+                line_boxes.append(written_at)
+                symbols.append(RecognizedSymbol(char=operator, confidence=1.0,
+                                                box=self.ink_image.box_to_input(written_at), source="geometry",
+                                                alternatives=(), index=len(symbols)))
+                crops.append(np.zeros((SIZE, SIZE), dtype=np.float32))
+            first = len(symbols)
+            tangles.update(first + i for i in reader.tangles)
+            for symbol, crop, (x0, y0, x1, y1) in zip(line_symbols, line_crops, reader.line_boxes):
+                b = symbol.box
+                symbols.append(replace(symbol, index=len(symbols),
+                                       box=self.ink_image.box_to_input([b[0], b[1] + top, b[2], b[3] + top])))
+                crops.append(crop)
+                line_boxes.append([x0, y0 + top, x1, y1 + top])
+            column_rereads += [(first + position, char, p) for position, char, p in digits]
+        result.lines = len(self.line_readers)
+        return self._calculate(result, symbols, crops, tangles, line_boxes, column_rereads)
 
     def _symbols(self, top_k):
         """Recognised symbols in reading order, and the 28×28 crop of each."""

@@ -56,23 +56,30 @@ def reread_to_parse(symbols, line_boxes, options=None):
                           for char, p in s.alternatives if p >= REREAD_ALTERNATIVE), reverse=True)
         options += stroke_rereads(symbols)
     for p, index, char in options:
-        original = symbols[index]
-        others = tuple((c, q) for c, q in original.alternatives if c != char)
-        changed = replace(original, char=char, confidence=p,
-                          alternatives=((original.char, original.confidence),) + others)
+        changed, correction = reread_as(symbols[index], char, p)
         candidate = with_exponents(symbols[:index] + [changed] + symbols[index + 1:], line_boxes)
         try:
             tokens = tokens_of(candidate)
             tree = parse(tokens)
         except ExpressionError:
             continue
-        # How likely the classifier thought the reading used, among all of its readings: a stroke reread can
-        # take the third when an operator came second (``/`` 0.9, ``-`` 0.05, ``1`` 0.04).
-        choice = 1 + sum(q > p for q in [original.confidence] + [q for _, q in original.alternatives])
-        correction = {"symbol_index": index, "read": original.char, "used": char,
-                      "confidence": round(float(p), 6), "choice": choice}
         return candidate, correction, tokens, tree
     return None
+
+
+def reread_as(original, char, p):
+    """``original`` read as ``char`` (its alternative of probability ``p``), and the correction that says so.
+
+    The reading it had becomes its first alternative; the correction's ``choice`` is how likely the classifier
+    thought the reading used, among all of its readings: a stroke reread can take the third when an operator
+    came second (``/`` 0.9, ``-`` 0.05, ``1`` 0.04).
+    """
+    others = tuple((c, q) for c, q in original.alternatives if c != char)
+    changed = replace(original, char=char, confidence=p, alternatives=((original.char, original.confidence),) + others)
+    choice = 1 + sum(q > p for q in [original.confidence] + [q for _, q in original.alternatives])
+    correction = {"symbol_index": original.index, "read": original.char, "used": char,
+                  "confidence": round(float(p), 6), "choice": choice}
+    return changed, correction
 
 
 _STROKE_CANNOT_FOLLOW = ("+", "-", "×", "/", "÷", "(")

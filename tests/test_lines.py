@@ -1,16 +1,18 @@
-"""Several lines of writing are an error that points at the second line, never one garbled expression."""
+"""Several lines of writing are an error that points at the second line, never one garbled expression (unless
+they are a column of numbers: tests/test_columns.py)."""
 
 import numpy as np
 import pytest
 
 from drawing import draw
+from reads import Reads
 from py_pipeline.errors import ExpressionError
 from py_pipeline.lines import MARK_PENS, text_lines
 from py_pipeline.recognize import recognize
 
 
 class _NeverCalled:
-    """The line check comes before classification: a drawing of several lines is never classified."""
+    """A far mark or a lone sign is told before classification: such a drawing is never classified."""
 
     def __call__(self, crops):
         raise AssertionError("the classifier was called")
@@ -39,7 +41,7 @@ def test_two_lines_are_an_error_at_the_second_line(line_height):
     first, second = draw(["1", "2", "+", "7"], line_height=line_height), draw(["3", "×", "4"],
                                                                              line_height=line_height)
     ink, tops = _stack(first, second, gap=line_height // 2)
-    result = recognize(_grey(ink), _NeverCalled())
+    result = recognize(_grey(ink), Reads("12+73×4"))
     assert isinstance(result.error, ExpressionError)
     assert "2 lines of writing" in result.error.message
     assert result.value is None and result.symbols == []
@@ -53,7 +55,7 @@ def test_two_lines_are_an_error_at_the_second_line(line_height):
 def test_three_lines_and_a_smaller_second_line():
     ink, _ = _stack(draw(["2", "+", "2"], line_height=60), draw(["4", "-", "1"], line_height=24, margin=60),
                     draw(["9"], line_height=60))
-    result = recognize(_grey(ink), _NeverCalled())
+    result = recognize(_grey(ink), Reads("2+24-19"))
     assert "3 lines of writing" in result.error.message
 
 

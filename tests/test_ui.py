@@ -87,6 +87,7 @@ export function createRuntime(onProgress) {
         error, symbols, tree: fake.tree ?? {number: '7'}, corrections: fake.corrections ?? [],
         tokens: fake.tokens ?? [{kind: 'number', text: '7', symbols: [0]}],
         timings_ms: {segment: 1}, tilt_deg: fake.tilt_deg ?? 0.0, ruled_lines: fake.ruled_lines ?? 0,
+        lines: fake.lines ?? 1,
         crops: new Float32Array(symbols.length * 784).fill(0.5),
         mask: {width: args.width, height: args.height, data: alphaMask(args)},
       };
@@ -550,6 +551,28 @@ def test_the_answer_is_written_after_the_expression_on_the_surface(open_page):
     draw(page, [(0.4, 0.3), (0.43, 0.6)])
     page.locator("#overlay .box.error").wait_for()
     assert page.locator("#overlay .inline-answer").count() == 0
+    assert page.errors == []
+
+
+def test_the_answer_to_a_column_of_numbers_is_written_under_it(open_page):
+    """12 over +34 (py_pipeline/columns.py): the answer goes under the column, aligned right with its numbers,
+    without the "=" a rule drawn under it stands for; on one line it would go right of the 4."""
+    page = open_page(fake={"chars": ["1", "2", "+"], "expression": "12+34", "value": "46", "display": "46",
+                           "lines": 2})
+    for x in (0.5, 0.56):
+        draw(page, [(x, 0.15), (x + 0.02, 0.3)])
+    for x in (0.44, 0.5, 0.56):
+        draw(page, [(x, 0.4), (x + 0.02, 0.55)])
+    answer = page.locator("#overlay .inline-answer")
+    answer.wait_for()
+    assert answer.inner_text() == "46"
+    box, at = surface(page), answer.bounding_box()
+    right = (at["x"] + at["width"] - box["x"]) / box["width"]
+    top = (at["y"] - box["y"]) / box["height"]
+    assert abs(right - 0.585) < 0.02 and top > 0.6, (right, top)
+    line_height = 0.15 * box["height"]
+    font = float(answer.evaluate("a => getComputedStyle(a).fontSize").removesuffix("px"))
+    assert font == pytest.approx(min(96, max(16, 0.7 * line_height)), rel=0.2)
     assert page.errors == []
 
 

@@ -184,13 +184,13 @@ def test_two_lines_of_writing_come_back_as_an_error_boxed_at_the_second():
     ink[first.ink.shape[0]:, :second.ink.shape[1]] = second.ink
     rgba = np.zeros(ink.shape + (4,), dtype=np.uint8)
     rgba[..., 3] = np.round(255 * ink)   # a transparent canvas, as the page exports it
-    classify, calls = one_hot_classifier([])
+    classify, calls = one_hot_classifier(list("7+52×3"))  # each line is read: a column of numbers?
     text, crops, mask = make_recognizer(classify)(FakeUint8Array(rgba.tobytes()), width, ink.shape[0])
     result = json.loads(text)
     assert "2 lines of writing" in result["error"]["message"] and result["value"] is None
     x0, y0, x1, y1 = result["error"]["box"]
     assert y0 >= first.ink.shape[0] and y1 <= ink.shape[0] and x1 > x0
-    assert calls == [] and crops.shape == (0, 28, 28) and mask.shape == ink.shape
+    assert calls == [6] and crops.shape == (0, 28, 28) and mask.shape == ink.shape
 
 
 def test_an_unusable_image_becomes_an_error_not_an_exception():

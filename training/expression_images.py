@@ -11,6 +11,7 @@ numpy + scikit-image only, no TensorFlow.
 """
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -43,8 +44,10 @@ def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0
 
     Three notations draw what has no character of its own: ``^`` raises the digits (and a leading ``-``) after
     it, written smaller, as an exponent (``2^3``, ``10^-3``); ``{A|B}`` stacks ``A`` over a bar over ``B``, a
-    fraction (``2+{1+2|3}``); ``[A]`` writes ``A`` under the bar of a square root (``2*[9+16]``).
-    :func:`expected_expression` says what the pipeline should read for them.
+    fraction (``2+{1+2|3}``); ``[A]`` writes ``A`` under the bar of a square root (``2*[9+16]``). And ``\n``
+    parts lines written one under the other as a column, numbers aligned right and a rule drawn under the
+    last, as a sum is written on paper (``120\n+45\n-30``); a last line ``=165`` is written under the rule, as
+    the writer's answer. :func:`expected_expression` says what the pipeline should read for them.
 
     Parameters
     ----------
@@ -65,14 +68,21 @@ def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     digit_height, pen = random_writer(rng)
     margin = int(round(0.4 * digit_height + pen))
-    canvas, boxes = _lay_out(_items(text), digits, rng, digit_height, pen, touching, margin)
+    if "\n" in text:
+        canvas, boxes = _column(text.split("\n"), digits, rng, digit_height, pen, touching, margin)
+    else:
+        canvas, boxes = _lay_out(_items(text), digits, rng, digit_height, pen, touching, margin)
     return ComposedExpression(text=text, image=_as_image(canvas, polarity), ink=canvas, boxes=boxes)
 
 
 def expected_expression(text):
     """The expression text the pipeline should read for a :func:`compose_expression` text: ``:`` is ``/``, a
     stacked ``{A|B}`` and a root ``[A]`` are bracketed as :func:`py_pipeline.expression.expression_text` writes
-    them."""
+    them, and a line of a column with no operator before its number is added (``12\n5`` is ``12+5``)."""
+    if "\n" in text:
+        first, *others = text.split("\n")
+        return expected_expression(first) + "".join(
+            expected_expression(line if line[0] in "+-*/:=" else "+" + line) for line in others)
     out = []
     for kind, value in _items(text):
         if kind == "root":
@@ -237,6 +247,85 @@ def _root_patch(radicand, digits, rng, digit_height, pen):
         for x0, y0, x1, y1 in under_boxes]
     ink, boxes = _trimmed(ink, boxes)  # the lower of the radicand's foot and the check's on the baseline
     return ink, "base", boxes
+
+
+def _column(lines, digits, rng, digit_height, pen, touching, margin):
+    """Ink and symbol boxes of ``lines`` one under the other, aligned right, with a rule under the last (or
+    over an answer, a last line that starts with ``=``)."""
+    answered = lines[-1].startswith("=")
+    lines = lines[:-1] + [lines[-1].lstrip("=")]
+    laid = [_trimmed(*_lay_out(_items(line), digits, rng, digit_height, pen, touching, 0)) for line in lines]
+    shifts = [rng.normal(0.0, 0.06 * digit_height) for _ in laid]  # a hand aligns the digits roughly
+    right = max(ink.shape[1] - shift for (ink, _), shift in zip(laid, shifts))
+    gaps = [digit_height * rng.uniform(0.3, 0.6) for _ in laid[1:]]
+    rule_gap = digit_height * rng.uniform(0.15, 0.35)
+    if answered:  # the rule goes between the last two lines, with room for it
+        gaps[-1] = digit_height * rng.uniform(0.7, 1.0)
+    height = sum(ink.shape[0] for ink, _ in laid) + sum(gaps) + rule_gap + 2 * pen
+    canvas = blank(int(np.ceil(height)) + 2 * margin, int(np.ceil(right + 0.3 * digit_height)) + 2 * margin)
+    boxes, top, lefts = [], float(margin), []
+    for k, ((ink, line_boxes), shift) in enumerate(zip(laid, shifts)):
+        if answered and k == len(laid) - 1:  # clear of the lines over and under it by a fifth of a digit
+            space = top - gaps[-1], top - 0.2 * digit_height - pen
+            _rule(canvas, min(lefts), margin + right, space[0] + 0.2 * digit_height, space[1], digit_height, pen,
+                  rng)
+        left = margin + right - ink.shape[1] + shift
+        paint(canvas, ink, int(round(top)), int(round(left)))
+        boxes += [[x0 + int(round(left)), y0 + int(round(top)), x1 + int(round(left)), y1 + int(round(top))]
+                  for x0, y0, x1, y1 in line_boxes]
+        lefts.append(left)
+        top += ink.shape[0] + (gaps[k] if k < len(gaps) else rule_gap)
+    if not answered:
+        _rule(canvas, min(lefts), margin + right, top, np.inf, digit_height, pen, rng)
+    return canvas, boxes
+
+
+def _rule(canvas, left, right, top, bottom, digit_height, pen, rng):
+    """A line drawn from about ``left`` to about ``right``, a little off level, between rows ``top`` and
+    ``bottom``."""
+    start = left - digit_height * rng.uniform(0.0, 0.25)
+    end = right + digit_height * rng.uniform(0.0, 0.25)
+    room = max(bottom - top, 0.0)
+    climb = float(np.clip(rng.normal(0.0, 0.03) * (end - start), -room, room))
+    draw_polyline(canvas, np.array([[start, top + max(0.0, climb)], [end, top + max(0.0, -climb)]]), pen)
+
+
+def random_column_text(rng, max_lines=4):
+    """Numbers written in a column for :func:`compose_expression`: 2–``max_lines`` lines of 1–4 digit numbers
+    (sometimes with a decimal point), each under the first with ``+``, ``-`` or no operator before it (none
+    adds), or two lines with ``*``; one column in four with its answer written under it."""
+    count = int(rng.integers(2, max_lines + 1))
+    lines = []
+    for k in range(count):
+        number = str(int(rng.integers(0, 10 ** int(rng.integers(1, 5)))))
+        if rng.random() < 0.1:
+            number += "." + str(int(rng.integers(0, 10)))
+        operator = "" if k == 0 else str(rng.choice(["+", "-", "", "*"] if count == 2 else ["+", "-", ""]))
+        lines.append(operator + number)
+    if rng.random() < 0.25:
+        lines.append("=" + _decimal(_column_value(lines)))
+    return "\n".join(lines)
+
+
+def _column_value(lines):
+    """The exact value of a column of :func:`random_column_text` (a line without an operator is added)."""
+    value = Fraction(lines[0])
+    for line in lines[1:]:
+        operator, number = (line[0], line[1:]) if line[0] in "+-*" else ("+", line)
+        sign = -1 if operator == "-" else 1
+        value = value * Fraction(number) if operator == "*" else value + sign * Fraction(number)
+    return value
+
+
+def _decimal(value):
+    """``value`` (a fraction over a power of ten) written out: ``-12.25``."""
+    places = 0
+    while (value * 10 ** places).denominator != 1:
+        places += 1
+    whole = abs(value * 10 ** places)
+    digits = str(whole.numerator).rjust(places + 1, "0")
+    text = digits if places == 0 else f"{digits[:-places]}.{digits[-places:]}"
+    return ("-" if value < 0 else "") + text
 
 
 def _trimmed(ink, boxes):

@@ -580,8 +580,9 @@ function renderOverlay(result) {
 /**
  * The answer on the surface itself, as a handwriting calculator writes it: at the line's height just right of
  * its last symbol ("= 19", or "19" after a written "="), or under the line (over it, at the bottom) when the
- * surface ends first. Only the exact value or ✓/✗: the result card has the rest, and says it to screen
- * readers.
+ * surface ends first; under a column of numbers (py_pipeline/columns.py), below its rule and aligned right
+ * with its numbers, as on paper. Only the exact value or ✓/✗: the result card has the rest, and says it to
+ * screen readers.
  */
 function placeAnswer({recognition, scale, chars, evaluation}) {
   const line = valueLine(evaluation);
@@ -594,9 +595,10 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   answer.className = `inline-answer ${line.kind}`;
   answer.setAttribute('aria-hidden', 'true');
   const [, relation] = line.parts[0];
-  const written = chars.at(-1) === '=' ? value : `${relation}${value}`;
+  const lines = recognition.lines ?? 1;
+  const written = chars.at(-1) === '=' || (lines > 1 && relation === '= ') ? value : `${relation}${value}`;
   answer.textContent = line.kind !== 'number' ? value.slice(0, 1) : written;
-  const lineHeight = y1 - y0;
+  const lineHeight = (y1 - y0) / (lines > 1 ? lines + 0.4 * (lines - 1) : 1);  // a column: lines and gaps
   answer.style.fontSize = `${Math.min(96, Math.max(16, 0.7 * lineHeight))}px`;
   const surface = ui.overlay.getBoundingClientRect();
   const gap = Math.max(6, 0.2 * lineHeight);
@@ -605,7 +607,10 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   const {width, height} = answer.getBoundingClientRect();
   let left = x1 + gap;
   let top = (y0 + y1) / 2 - height / 2;
-  if (left + width > surface.width - gap) {
+  if (lines > 1) {  // under the rule drawn under the column
+    left = Math.max(gap, Math.min(x1, surface.width - gap) - width);
+    top = underOrOver(y0, y1 + 0.4 * lineHeight, height, gap, surface.height);
+  } else if (left + width > surface.width - gap) {
     left = Math.max(gap, Math.min(x1, surface.width - gap) - width);
     top = underOrOver(y0, y1, height, gap, surface.height);
   }
