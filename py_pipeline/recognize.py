@@ -379,6 +379,7 @@ class _Drawing:
         self.glyphs = [i for i, s in enumerate(segments) if s.kind == "glyph"]
         marks = len(segments) or self.segmentation.component_count  # not grouped when far too many
         if marks > MAX_SYMBOLS:
+            self.column = None  # no line of it is read either
             self.error = ExpressionError(
                 f"too many separate marks: {marks}; one expression may have at most {MAX_SYMBOLS} "
                 "symbols. Is this a photo of a whole page? Crop it to the expression.")

@@ -213,3 +213,16 @@ def test_columns_of_mnist_test_digits_are_calculated(digits):
     assert len(exact) / len(drawings) >= COLUMNS_FLOOR, f"only {len(exact)}/{len(drawings)} read exactly"
     assert all(results[i].lines == drawings[i].text.count("\n") + 1 and results[i].value is not None
                for i in exact)
+
+
+def test_a_page_of_many_marks_is_refused_not_read_line_by_line():
+    ink = np.zeros((220, 4000), np.float32)
+    for row in (40, 140):
+        for x in range(20, 3920, 15):   # 260 strokes on each line: over MAX_SYMBOLS in all
+            draw_polyline(ink, [(x, row), (x + 2, row + 40)], 4)
+
+    def never(crops):
+        raise AssertionError("the classifier was called")
+
+    result = recognize(_grey(ink), never)
+    assert result.value is None and "too many separate marks" in result.error.message
