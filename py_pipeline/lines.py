@@ -158,18 +158,21 @@ def column_of_lines(mask, lines, mark_height=0):
     for line in lines:
         x0, y0, x1, y1 = line.box
         bands = true_runs(mask[y0:y1, x0:x1].any(axis=1))
-        if len(bands) == 1 and boxes and len(boxes) - 1 not in rules and _is_rule(
+        rule = None
+        if len(bands) > 1 and _is_rule(mask[y0 + bands[-1][0]:y0 + bands[-1][1], x0:x1],
+                                       mask[y0:y0 + bands[-2][1], x0:x1], mark_height):
+            rule = _ink_box(mask, [x0, y0 + bands[-1][0], x1, y0 + bands[-1][1]])
+            bands = bands[:-1]
+        if len(_close_bands(bands, mark_height / MARK_PENS)) > 1:
+            return None
+        writing = _ink_box(mask, [x0, y0, x1, y0 + bands[-1][1]])
+        if rule is None and boxes and len(boxes) - 1 not in rules and _is_rule(
                 mask[y0:y1, x0:x1], _inside(mask, boxes[-1]), mark_height):
             rules[len(boxes) - 1] = list(line.box)  # a rule of its own, tall enough to count as a line
-        elif len(bands) == 2 and _is_rule(mask[y0 + bands[1][0]:y0 + bands[1][1], x0:x1],
-                                          mask[y0:y0 + bands[0][1], x0:x1], mark_height):
-            writing = [x0, y0, x1, y0 + bands[0][1]]
-            rules[len(boxes)] = _ink_box(mask, [x0, y0 + bands[1][0], x1, y0 + bands[1][1]])
-            boxes.append(_ink_box(mask, writing))
-        elif len(bands) == 1:
-            boxes.append(list(line.box))
-        else:
-            return None
+            continue
+        if rule is not None:
+            rules[len(boxes)] = rule
+        boxes.append(writing)
     last = len(boxes) - 1
     if last < 1 or any(k < last - 1 for k in rules) or (last - 1 in rules and last < 2):
         return None
@@ -182,6 +185,18 @@ def column_of_lines(mask, lines, mark_height=0):
             edges += [(boxes[k][3] + below) // 2] * 2
     edges.append((boxes[last][3] + rules[last][1]) // 2 if last in rules else mask.shape[0])
     return Column(boxes, list(zip(edges[::2], edges[1::2])), rules.get(last - 1))
+
+
+def _close_bands(bands, gap):
+    """``bands`` with those less than ``gap`` rows apart made one: a decimal point a pen width under the digits
+    is part of their band."""
+    merged = [list(bands[0])]
+    for start, stop in bands[1:]:
+        if start - merged[-1][1] < gap:
+            merged[-1][1] = stop
+        else:
+            merged.append([start, stop])
+    return merged
 
 
 def _inside(mask, box):
