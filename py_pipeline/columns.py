@@ -12,7 +12,11 @@ Pen calculators have read it since the 1990s (CalcWrite's manual: jot down a col
 under it, and the total appears; with no operators written, the numbers are added). So a drawing of several
 lines is read line by line, and when every line is one number — the first as it is (a ``-`` before it makes
 it negative), each other one with an operator written before it or none — the lines are one calculation. A
-line with no operator is added; ``+`` and ``-`` may stand before any number of lines. ``×`` and ``÷`` (or
+line with no operator is added, as long as no line over it has one: once an operator is written (``123``
+over ``456`` over ``+789``, or ``+`` before every line), each line under it needs one too. A number under
+``+7`` with none is more likely an answer whose rule went unseen (a photo turned a little runs the rule into
+the lines around it) than one more number to add, and adding the writer's answer into the sum would be a
+confident wrong result. ``+`` and ``-`` may stand before any number of lines. ``×`` and ``÷`` (or
 ``/``) join two lines only: down a column of three, ``a`` over ``-b`` over ``×c`` means ``(a-b)×c`` to a person
 doing it step by step and ``a-b×c`` to the precedence rules, and Inkcalc does not guess which.
 
@@ -58,19 +62,23 @@ def read_column(lines, answered=False):
         to read as its runner-up digit: nothing but a digit belongs there, so a ``1`` read as ``(`` or ``/``
         is a ``1`` when the classifier gave that at least :data:`~py_pipeline.rereads.STROKE_REREAD_ALTERNATIVE`
         (another misreading, :data:`~py_pipeline.rereads.REREAD_ALTERNATIVE`), as the rereads of one line do
-        where only a digit parses. None when some line is not one number (with its operator), or ``×`` / ``÷``
-        stands in a column of more than two lines.
+        where only a digit parses. None when some line is not one number (with its operator), a line with no
+        operator follows one with an operator, or ``×`` / ``÷`` stands in a column of more than two lines.
     """
     operands = len(lines) - answered
     if operands < 2:
         return None
-    implied, rereads = [], []
+    implied, rereads, operated = [], [], False
     for position, line in enumerate(lines):
         line = list(line)
         signed = position == 0 or position == operands
         written = bool(line) and line[0].char in (("-",) if signed else OPERATORS)
         if written and line[0].char in TWO_LINES_ONLY and operands > 2:
             return None
+        if 0 < position < operands:
+            if operated and not written:
+                return None
+            operated = operated or written
         start = 1 if written else 0
         digits = [(start + k, *digit) for k, digit in enumerate(map(_runner_up_digit, line[start:])) if digit]
         chars = [s.char for s in line[start:]]

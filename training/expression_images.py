@@ -292,15 +292,19 @@ def _rule(canvas, left, right, top, bottom, digit_height, pen, rng):
 
 def random_column_text(rng, max_lines=4):
     """Numbers written in a column for :func:`compose_expression`: 2–``max_lines`` lines of 1–4 digit numbers
-    (sometimes with a decimal point), each under the first with ``+``, ``-`` or no operator before it (none
-    adds), or two lines with ``*``; one column in four with its answer written under it."""
+    (sometimes with a decimal point), each under the first with ``+`` or ``-`` before it, or with no operator
+    until the last or at all (none adds), or two lines with ``*``; one column in four with its answer written
+    under it."""
     count = int(rng.integers(2, max_lines + 1))
+    style = rng.choice(["each", "last", "none"])  # which lines under the first have an operator
     lines = []
     for k in range(count):
         number = str(int(rng.integers(0, 10 ** int(rng.integers(1, 5)))))
         if rng.random() < 0.1:
             number += "." + str(int(rng.integers(0, 10)))
-        operator = "" if k == 0 else str(rng.choice(["+", "-", "", "*"] if count == 2 else ["+", "-", ""]))
+        operator = ""
+        if k > 0 and (style == "each" or (style == "last" and k == count - 1)):
+            operator = str(rng.choice(["+", "-", "*"] if count == 2 else ["+", "-"]))
         lines.append(operator + number)
     if rng.random() < 0.25:
         lines.append("=" + _decimal(_column_value(lines)))
