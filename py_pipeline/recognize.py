@@ -40,7 +40,7 @@ from py_pipeline.radicals import find_radicals, with_radicals
 from py_pipeline.rereads import reread_as, reread_to_parse, reread_unlikely_numbers, tokens_of, with_exponents
 from py_pipeline.segment import (TANGLE_JUNCTIONS, count_junctions, cut_paths, has_percent_rings, segment,
                                  side_by_side_cut, split_candidates)
-from py_pipeline.straighten import straighten
+from py_pipeline.straighten import level, page_tilt, straighten
 from py_pipeline.symbols import CLASSES, DIGITS
 
 SPLIT_ACCEPT = 0.9
@@ -330,28 +330,20 @@ class _Drawing:
         self._lap("input", start)
 
         start = time.perf_counter()
-        ink = self.ink_image.ink
-        self.segmentation = segment(ink)
-        underlines = find_underlines(self.segmentation.mask, self.segmentation.stroke_width,
-                                     self.segmentation.symbol_height)
-        if underlines is not None:  # erased, with their soft edge, and the rest cut again
-            ink = np.where(binary_dilation(underlines, iterations=2), 0.0, ink).astype(np.float32)
-            self.segmentation = segment(ink)
+        ink, seg, layout, drawn_lines, column = _read_page(self.ink_image.ink, numbers_only)
+        page = None  # lines one under the other, turned level together (a photo of them held askew)
+        if not numbers_only:
+            turned = _turned_column(self.ink_image.ink, seg, drawn_lines, column)
+            if turned is not None:
+                page, (ink, seg, layout, drawn_lines, column) = turned
+        self.segmentation = seg
         self.roles = None  # each segment's place in a stacked fraction, when there are any
         part_lines = []
-        seg = self.segmentation
-        layout = None if numbers_only else _fraction_layout(ink, seg)
-        # Lines are counted as drawn (levelling can merge two), unless a fraction's numerator has to be told
-        # from a line of its own: then on the fraction's layout, after levelling.
-        drawn_lines = None if layout else text_lines(seg.mask, mark_height=MARK_PENS * seg.stroke_width)
-        marks = MARK_PENS * seg.stroke_width
-        column = None if numbers_only else column_of_lines(
-            seg.mask, drawn_lines if drawn_lines is not None else text_lines(seg.mask, mark_height=marks), marks)
         if column:  # perhaps a column of numbers: each line is read too (read_lines)
             self.column, self.drawn_ink = column, ink
         # Several lines are levelled one by one (read_lines): a tilt fitted through them all means nothing.
-        self.straight = straighten(ink, [] if column and not layout else _line_boxes(seg, layout))
-        if self.straight.tilt_deg:
+        self.straight = page or straighten(ink, [] if column and not layout else _line_boxes(seg, layout))
+        if self.straight.tilt_deg and page is None:
             ink = self.straight.ink  # cut the level line, not the tilted one
             seg = self.segmentation = segment(ink)
             # A bar tilted with the line is found once it is level.
@@ -364,7 +356,7 @@ class _Drawing:
         else:
             lines = drawn_lines if drawn_lines is not None else text_lines(
                 seg.mask, mark_height=MARK_PENS * seg.stroke_width)
-        lines_levelled = lines is not drawn_lines  # counted on the levelled ink, not as drawn
+        lines_levelled = lines is not drawn_lines or page is not None  # counted on levelled ink, not as drawn
         seg = self.segmentation
         # Roots on the line, and in a stacked fraction's numerator or denominator (1 over √2 is not 1/52).
         parts = () if numbers_only else ("", "numerator", "denominator") if self.roles else ("",)
@@ -413,6 +405,10 @@ class _Drawing:
         else:
             self.glyph_crops = np.zeros((0, SIZE, SIZE), dtype=np.float32)
         self._lap("normalize", start)
+
+    def _input_box(self, box):
+        """``box`` on the levelled ink in the input image's pixels."""
+        return self.ink_image.box_to_input(self.straight.box_to_original(box))
 
     def _drawn_box(self, box, levelled):
         """``box`` in the drawing's own pixels, from the levelled ink's frame (``levelled``; the same as the
@@ -632,16 +628,15 @@ class _Drawing:
                 x0, y0, _, y1 = line
                 written_at = self.column.rule if operator == "=" else [max(0, x0 - (y1 - y0) // 2), y0, x0, y1]
                 line_boxes.append(written_at)
-                symbols.append(RecognizedSymbol(char=operator, confidence=1.0,
-                                                box=self.ink_image.box_to_input(written_at), source="geometry",
-                                                alternatives=(), index=len(symbols)))
+                symbols.append(RecognizedSymbol(char=operator, confidence=1.0, box=self._input_box(written_at),
+                                                source="geometry", alternatives=(), index=len(symbols)))
                 crops.append(np.zeros((SIZE, SIZE), dtype=np.float32))
             first = len(symbols)
             tangles.update(first + i for i in reader.tangles)
             for symbol, crop, (x0, y0, x1, y1) in zip(line_symbols, line_crops, reader.line_boxes):
                 b = symbol.box
                 symbols.append(replace(symbol, index=len(symbols),
-                                       box=self.ink_image.box_to_input([b[0], b[1] + top, b[2], b[3] + top])))
+                                       box=self._input_box([b[0], b[1] + top, b[2], b[3] + top])))
                 crops.append(crop)
                 line_boxes.append([x0, y0 + top, x1, y1 + top])
             column_rereads += [(first + position, char, p) for position, char, p in digits]
@@ -758,6 +753,59 @@ class _Drawing:
 
     def _lap(self, stage, start):
         self.timings[stage] += (time.perf_counter() - start) * 1000.0
+
+
+def _read_page(ink, numbers_only):
+    """``(ink, segmentation, layout, lines, column)`` of a drawing before it is levelled: the ink without
+    underlines, its stacked fractions (:func:`_fraction_layout`), its lines as drawn (None when it has
+    fractions: they are counted on the layout) and the lines as a column of numbers, if they may be one
+    (:func:`~py_pipeline.lines.column_of_lines`). ``numbers_only``: one line of a column, where neither
+    fractions nor lines are looked for."""
+    ink, seg = _without_underlines(ink)
+    layout = None if numbers_only else _fraction_layout(ink, seg)
+    # Lines are counted as drawn (levelling can merge two), unless a fraction's numerator has to be told
+    # from a line of its own: then on the fraction's layout, after levelling.
+    marks = MARK_PENS * seg.stroke_width
+    drawn_lines = None if layout else text_lines(seg.mask, mark_height=marks)
+    column = None if numbers_only else column_of_lines(
+        seg.mask, drawn_lines if drawn_lines is not None else text_lines(seg.mask, mark_height=marks), marks)
+    return ink, seg, layout, drawn_lines, column
+
+
+TALL_LINE = 1.8
+"""A line of writing this many symbol heights tall may be two lines run together by a tilt."""
+
+
+def _turned_column(ink, seg, drawn_lines, column):
+    """``(page, _read_page of it)`` when the drawing turned level (:func:`~py_pipeline.straighten.page_tilt`)
+    is a column of numbers and, as drawn, it is not one or one of its lines is :data:`TALL_LINE` tall; None
+    otherwise.
+
+    In a photo held a few degrees askew, a long line of a column fills the rows of paper between it and the
+    rule under it, and they are one band of ink: the column was read as two lines or as garbage. Only such
+    drawings are turned, and only kept turned when that makes them a column: level ones read as they are
+    (turning one resamples every stroke, and short right-aligned lines can fake a tilt).
+    """
+    lines = drawn_lines if drawn_lines is not None else text_lines(seg.mask, mark_height=MARK_PENS * seg.stroke_width)
+    if len(lines) < 2 or (column is not None and all(
+            line.box[3] - line.box[1] <= TALL_LINE * seg.symbol_height for line in lines)):
+        return None
+    page = level(ink, page_tilt(seg.mask))
+    if not page.tilt_deg:
+        return None
+    turned = _read_page(page.ink, False)
+    return (page, turned) if turned[4] is not None else None
+
+
+def _without_underlines(ink):
+    """``(ink, segmentation)``: ``ink`` segmented, with any line drawn under the writing erased first (with its
+    soft edge) and the rest cut again."""
+    segmentation = segment(ink)
+    underlines = find_underlines(segmentation.mask, segmentation.stroke_width, segmentation.symbol_height)
+    if underlines is None:
+        return ink, segmentation
+    ink = np.where(binary_dilation(underlines, iterations=2), 0.0, ink).astype(np.float32)
+    return ink, segment(ink)
 
 
 def _fraction_layout(ink, seg):

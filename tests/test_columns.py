@@ -245,3 +245,18 @@ def test_a_dot_just_under_a_line_of_a_column_is_part_of_its_band():
     column = column_of_lines(mask, lines, MARK_PENS * 6)
     assert column is not None and column.rule is None
     assert column.boxes[1][3] == 162 and column.bands[0][1] <= 100 <= column.bands[1][0] + 30
+
+
+def test_a_column_turned_a_few_degrees_is_turned_level_first():
+    """Turned 5°, as in a photo held askew, the long lines of a column run into the rule between them (no row
+    of paper parts them): as drawn it was one line of garbage over another. Turned level as a page, it is the
+    column it was."""
+    from skimage.transform import rotate
+
+    ink, boxes, _ = _column([["1", "2", "0", "7"], ["+", "4", "5", "0", "2"]], line_height=40, pen_width=4,
+                            answer=["1", "6", "6", "0", "9"])
+    turned = rotate(ink, 5, resize=True, order=1).astype(np.float32)
+    result = recognize(_grey(turned), Reads("1207+4502" + "16609"))
+    assert (result.expression, result.value, result.lines) == ("1207+4502=16609", "false", 3)
+    height, width = turned.shape
+    assert all(0 <= s.box[0] < s.box[2] <= width and 0 <= s.box[1] < s.box[3] <= height for s in result.symbols)

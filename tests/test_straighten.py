@@ -7,7 +7,7 @@ import pytest
 from skimage.transform import rotate
 
 from py_pipeline.recognize import recognize_batch
-from py_pipeline.straighten import MIN_TILT_DEG, line_tilt, straighten
+from py_pipeline.straighten import MIN_TILT_DEG, line_tilt, page_tilt, straighten
 from training.expression_images import compose_expression, digits_by_label, random_expression_text
 from training.mnist_data import load_mnist
 from training.model_store import load_classifier
@@ -25,6 +25,23 @@ def _boxes_along(degrees, count=6, height=40.0, spacing=50.0):
 @pytest.mark.parametrize("degrees", [-12.0, -4.0, 0.0, 6.0, 15.0])
 def test_the_tilt_is_the_climb_of_the_symbols_centres(degrees):
     assert line_tilt(_boxes_along(degrees)) == pytest.approx(degrees, abs=0.01)
+
+
+@pytest.mark.parametrize("degrees", [-8.0, -3.0, 5.0])
+def test_lines_one_under_the_other_give_the_tilt_of_the_page(degrees):
+    """Three lines of writing and a rule, turned together: their centres give no line, their rows do."""
+    from drawing import draw
+    from training.pen import draw_polyline
+
+    lines = [draw(names, line_height=40, pen_width=4, margin=0).ink
+             for names in (["1", "2", "0", "7"], ["+", "4", "5"], ["9", "9", "1", "3"])]
+    ink = np.zeros((300, 320), np.float32)
+    for k, line in enumerate(lines):
+        ink[30 + 70 * k:30 + 70 * k + line.shape[0], 300 - line.shape[1]:300] = line
+    draw_polyline(ink, [(60, 240), (310, 240)], 4)
+    assert page_tilt(ink > 0.5) is None or abs(page_tilt(ink > 0.5)) < MIN_TILT_DEG
+    turned = rotate(ink, degrees, resize=True, order=1) > 0.5
+    assert page_tilt(turned) == pytest.approx(degrees, abs=1.0)
 
 
 def test_dots_and_bars_do_not_sway_the_fit():
