@@ -74,7 +74,8 @@ export function createRuntime(onProgress) {
       await sleep(fake.delays?.[n] ?? 0);
       const chars = fake.chars ?? [];
       const symbols = seen.boxes.map((box, i) => ({
-        char: chars[i] ?? '1', confidence: fake.confidences?.[i] ?? 0.99, box, source: 'cnn', gap_before: i === 1,
+        char: chars[i] ?? '1', confidence: fake.confidences?.[i] ?? 0.99, box, source: fake.sources?.[i] ?? 'cnn',
+        gap_before: i === 1,
         raised: (fake.raised ?? []).includes(i), role: fake.roles?.[i] ?? '',
         alternatives: [{char: '7', confidence: 0.05}, {char: '2', confidence: 0.01}],
       }));
@@ -88,7 +89,8 @@ export function createRuntime(onProgress) {
         tokens: fake.tokens ?? [{kind: 'number', text: '7', symbols: [0]}],
         timings_ms: {segment: 1}, tilt_deg: fake.tilt_deg ?? 0.0, ruled_lines: fake.ruled_lines ?? 0,
         lines: fake.lines ?? 1,
-        crops: new Float32Array(symbols.length * 784).fill(0.5),
+        crops: new Float32Array(symbols.length * 784)
+          .map((_, p) => (fake.blank ?? []).includes(Math.floor(p / 784)) ? 0 : 0.5),
         mask: {width: args.width, height: args.height, data: alphaMask(args)},
       };
     },
@@ -556,9 +558,10 @@ def test_the_answer_is_written_after_the_expression_on_the_surface(open_page):
 
 def test_the_answer_to_a_column_of_numbers_is_written_under_it(open_page):
     """12 over +34 (py_pipeline/columns.py): the answer goes under the column, aligned right with its numbers,
-    without the "=" a rule drawn under it stands for; on one line it would go right of the 4."""
+    without the "=" a rule drawn under it stands for; on one line it would go right of the 4. (The fake runtime
+    cuts the strokes by columns of ink: three symbols, the last one here a + the layout implies.)"""
     page = open_page(fake={"chars": ["1", "2", "+"], "expression": "12+34", "value": "46", "display": "46",
-                           "lines": 2})
+                           "lines": 2, "sources": ["cnn", "cnn", "geometry"], "blank": [2]})
     for x in (0.5, 0.56):
         draw(page, [(x, 0.15), (x + 0.02, 0.3)])
     for x in (0.44, 0.5, 0.56):
@@ -573,6 +576,14 @@ def test_the_answer_to_a_column_of_numbers_is_written_under_it(open_page):
     line_height = 0.15 * box["height"]
     font = float(answer.evaluate("a => getComputedStyle(a).fontSize").removesuffix("px"))
     assert font == pytest.approx(min(96, max(16, 0.7 * line_height)), rel=0.2)
+
+    # A + the column implies has no ink: the steps show it as from the layout, not as a black crop.
+    page.click("#steps-panel summary")
+    page.wait_for_selector("#steps .crop")
+    crops = page.locator("#steps .crop")
+    assert crops.count() == 3 and page.locator("#steps .crop-image").count() == 2
+    assert crops.nth(2).locator(".crop-placeholder").inner_text() == "layout"
+    assert "from the layout" in crops.nth(2).inner_text()
     assert page.errors == []
 
 

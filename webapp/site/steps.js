@@ -176,6 +176,9 @@ function cropList(recognition, chars, onPickSymbol) {
 function cropImage(crops, index) {
   const size = CROP_SIDE * CROP_SIDE;
   if (!crops || crops.length < (index + 1) * size) return null;
+  // No ink at all: a symbol nobody wrote, which the layout implies (the + before a line of a column that
+  // has no operator, py_pipeline/columns.py). A black square would look like a crop gone wrong.
+  if (crops.subarray(index * size, (index + 1) * size).every((v) => v === 0)) return null;
   const canvas = document.createElement('canvas');
   canvas.width = canvas.height = CROP_SIDE;
   canvas.className = 'crop-image';
