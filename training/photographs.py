@@ -5,7 +5,8 @@ thing a photo adds to a clean drawing (:mod:`py_pipeline.image_input`, :mod:`py_
 :mod:`py_pipeline.ruled_lines`, :mod:`py_pipeline.straighten`). No photos of handwritten arithmetic can be
 had here, so the benchmark makes them: the writing of :func:`training.expression_images.compose_expression`
 on a sheet that is blank, lined or squared, turned a little, lying on a darker desk or filling the frame,
-lit from one side, enlarged to a camera's size, with sensor noise and JPEG compression.
+lit from one side, enlarged to a camera's size (2000–4000 px along its longer side), with sensor noise and JPEG
+compression.
 
 numpy, scikit-image and Pillow only, no TensorFlow.
 """
@@ -44,7 +45,9 @@ def photograph(drawing, rng):
     light = ((fx * (x / photo.shape[1] - 0.5)) + (fy * (y / photo.shape[0] - 0.5)) + 1.0) / 2.0  # 0..1
     photo = photo * (1.0 - rng.uniform(0.0, 0.5) * light)
 
-    photo = rescale(photo, rng.uniform(2000, 4000) / photo.shape[1], order=1, anti_aliasing=False)
+    # A camera's size: 2000-4000 px along the width, or along the height when that is longer (a column of
+    # numbers photographed upright), as a phone frames it.
+    photo = rescale(photo, rng.uniform(2000, 4000) / max(photo.shape), order=1, anti_aliasing=False)
     photo = photo + rng.normal(0.0, 0.01, photo.shape)
     tint = np.array([1.0, rng.uniform(0.95, 1.0), rng.uniform(0.85, 0.97)])
     rgb = np.clip(photo[..., None] * tint * 255.0, 0, 255).astype(np.uint8)
