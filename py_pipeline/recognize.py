@@ -23,6 +23,7 @@ boxes still filled in so the person can see what was read and where the problem 
 import itertools
 import time
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 from scipy.ndimage import binary_dilation
@@ -330,12 +331,16 @@ class _Drawing:
         self._lap("input", start)
 
         start = time.perf_counter()
-        ink, seg, layout, drawn_lines, column = _read_page(self.ink_image.ink, numbers_only)
+        read = _read_page(self.ink_image.ink, numbers_only)
         page = None  # lines one under the other, turned level together (a photo of them held askew)
         if not numbers_only:
-            turned = _turned_column(self.ink_image.ink, seg, drawn_lines, column)
+            turned = _turned_column(self.ink_image.ink, read)
             if turned is not None:
-                page, (ink, seg, layout, drawn_lines, column) = turned
+                page, read = turned
+        ink, seg, layout, column = read.ink, read.segmentation, read.layout, read.column
+        # Lines are counted as drawn (levelling can merge two), unless a fraction's numerator has to be told
+        # from a line of its own: then on the fraction's layout, after levelling.
+        drawn_lines = None if layout else read.lines
         self.segmentation = seg
         self.roles = None  # each segment's place in a stacked fraction, when there are any
         part_lines = []
@@ -599,9 +604,7 @@ class _Drawing:
         """
         for start, stop in self.column.bands if self.column else []:
             band = self.drawn_ink[start:stop]
-            reader = _Drawing(None, ink_image=InkImage(band, 1, band.shape))
-            reader.band_top = start
-            self.line_readers.append(reader)
+            self.line_readers.append(_Drawing(None, ink_image=InkImage(band, 1, band.shape)))
 
     def _finish_column(self, result, top_k):
         """``result`` for a drawing of several lines that are a column of numbers (:mod:`py_pipeline.columns`),
@@ -621,9 +624,8 @@ class _Drawing:
 
         implied, rereads = column
         symbols, crops, tangles, line_boxes, column_rereads = [], [], set(), [], []
-        for reader, (line_symbols, line_crops), operator, digits, line in zip(
-                self.line_readers, lines, implied, rereads, self.column.boxes):
-            top = reader.band_top
+        for reader, (line_symbols, line_crops), operator, digits, line, (top, _) in zip(
+                self.line_readers, lines, implied, rereads, self.column.boxes, self.column.bands):
             if operator:  # the rule over the answer, or where the operator would have been written
                 x0, y0, _, y1 = line
                 written_at = self.column.rule if operator == "=" else [max(0, x0 - (y1 - y0) // 2), y0, x0, y1]
@@ -653,7 +655,7 @@ class _Drawing:
 
         def add(char, confidence, box, source, alternatives, crop, gap_before):
             self.line_boxes.append(box)
-            box = self.ink_image.box_to_input(self.straight.box_to_original(box))  # the drawing's own pixels
+            box = self._input_box(box)  # the drawing's own pixels
             symbols.append(RecognizedSymbol(
                 char=char, confidence=float(confidence), box=box, source=source,
                 alternatives=tuple(alternatives), index=len(symbols), gap_before=gap_before, role=role))
@@ -755,46 +757,54 @@ class _Drawing:
         self.timings[stage] += (time.perf_counter() - start) * 1000.0
 
 
+class _Page(NamedTuple):
+    """A drawing as :func:`_read_page` reads it before it is levelled."""
+
+    ink: np.ndarray
+    """Without the lines drawn under the writing."""
+    segmentation: object
+    layout: object
+    """Its stacked fractions (:func:`_fraction_layout`), or None."""
+    lines: list
+    """Its lines of writing as drawn (:func:`~py_pipeline.lines.text_lines`)."""
+    column: object
+    """The lines as a column of numbers, if they may be one (:func:`~py_pipeline.lines.column_of_lines`)."""
+
+
 def _read_page(ink, numbers_only):
-    """``(ink, segmentation, layout, lines, column)`` of a drawing before it is levelled: the ink without
-    underlines, its stacked fractions (:func:`_fraction_layout`), its lines as drawn (None when it has
-    fractions: they are counted on the layout) and the lines as a column of numbers, if they may be one
-    (:func:`~py_pipeline.lines.column_of_lines`). ``numbers_only``: one line of a column, where neither
-    fractions nor lines are looked for."""
+    """A :class:`_Page`. ``numbers_only``: one line of a column, where neither fractions nor a column are
+    looked for."""
     ink, seg = _without_underlines(ink)
     layout = None if numbers_only else _fraction_layout(ink, seg)
-    # Lines are counted as drawn (levelling can merge two), unless a fraction's numerator has to be told
-    # from a line of its own: then on the fraction's layout, after levelling.
     marks = MARK_PENS * seg.stroke_width
-    drawn_lines = None if layout else text_lines(seg.mask, mark_height=marks)
-    column = None if numbers_only else column_of_lines(
-        seg.mask, drawn_lines if drawn_lines is not None else text_lines(seg.mask, mark_height=marks), marks)
-    return ink, seg, layout, drawn_lines, column
+    lines = text_lines(seg.mask, mark_height=marks)
+    column = None if numbers_only else column_of_lines(seg.mask, lines, marks)
+    return _Page(ink, seg, layout, lines, column)
 
 
 TALL_LINE = 1.8
 """A line of writing this many symbol heights tall may be two lines run together by a tilt."""
 
 
-def _turned_column(ink, seg, drawn_lines, column):
-    """``(page, _read_page of it)`` when the drawing turned level (:func:`~py_pipeline.straighten.page_tilt`)
-    is a column of numbers and, as drawn, it is not one or one of its lines is :data:`TALL_LINE` tall; None
-    otherwise.
+def _turned_column(ink, read):
+    """``(page, its _Page)`` when the drawing turned level (:func:`~py_pipeline.straighten.page_tilt`) is a
+    column of numbers and, as drawn (``read``), it is not one or one of its lines is :data:`TALL_LINE` tall;
+    None otherwise.
 
     In a photo held a few degrees askew, a long line of a column fills the rows of paper between it and the
     rule under it, and they are one band of ink: the column was read as two lines or as garbage. Only such
     drawings are turned, and only kept turned when that makes them a column: level ones read as they are
     (turning one resamples every stroke, and short right-aligned lines can fake a tilt).
     """
-    lines = drawn_lines if drawn_lines is not None else text_lines(seg.mask, mark_height=MARK_PENS * seg.stroke_width)
-    if len(lines) < 2 or (column is not None and all(
-            line.box[3] - line.box[1] <= TALL_LINE * seg.symbol_height for line in lines)):
+    height = read.segmentation.symbol_height
+    if len(read.lines) < 2 or (read.column is not None and all(
+            line.box[3] - line.box[1] <= TALL_LINE * height for line in read.lines)):
         return None
-    page = level(ink, page_tilt(seg.mask))
+    page = level(ink, page_tilt(read.segmentation.mask))
     if not page.tilt_deg:
         return None
     turned = _read_page(page.ink, False)
-    return (page, turned) if turned[4] is not None else None
+    return (page, turned) if turned.column is not None else None
 
 
 def _without_underlines(ink):
