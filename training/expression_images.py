@@ -15,6 +15,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from py_pipeline.evaluate import decimal_text
 from py_pipeline.symbols import DIGITS, to_display
 from training.operators import symbol_strokes
 from training.pen import (blank, draw_polyline, draw_strokes, inked_box, paint, random_writer, to_rgba_png_array,
@@ -307,7 +308,7 @@ def random_column_text(rng, max_lines=4):
             operator = str(rng.choice(["+", "-", "*"] if count == 2 else ["+", "-"]))
         lines.append(operator + number)
     if rng.random() < 0.25:
-        lines.append("=" + _decimal(_column_value(lines)))
+        lines.append("=" + decimal_text(_column_value(lines))[0])
     return "\n".join(lines)
 
 
@@ -319,17 +320,6 @@ def _column_value(lines):
         sign = -1 if operator == "-" else 1
         value = value * Fraction(number) if operator == "*" else value + sign * Fraction(number)
     return value
-
-
-def _decimal(value):
-    """``value`` (a fraction over a power of ten) written out: ``-12.25``."""
-    places = 0
-    while (value * 10 ** places).denominator != 1:
-        places += 1
-    whole = abs(value * 10 ** places)
-    digits = str(whole.numerator).rjust(places + 1, "0")
-    text = digits if places == 0 else f"{digits[:-places]}.{digits[-places:]}"
-    return ("-" if value < 0 else "") + text
 
 
 def _trimmed(ink, boxes):
