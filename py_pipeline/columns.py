@@ -79,12 +79,14 @@ def read_column(lines, answered=False):
             if operated and not written:
                 return None
             operated = operated or written
-        start = 1 if written else 0
-        digits = [(start + k, *digit) for k, digit in enumerate(map(_runner_up_digit, line[start:])) if digit]
-        chars = [s.char for s in line[start:]]
-        for k, char, _ in digits:
-            chars[k - start] = char
-        if not _is_number(chars, line[start:]):
+        number = line[1:] if written else line
+        digits, chars = [], []
+        for k, symbol in enumerate(number, 1 if written else 0):
+            digit = _runner_up_digit(symbol)
+            if digit is not None:
+                digits.append((k, *digit))
+            chars.append(symbol.char if digit is None else digit[0])
+        if not _is_number(chars, number):
             return None
         implied.append("=" if position == operands else "" if written or position == 0 else "+")
         rereads.append(digits)
@@ -97,7 +99,10 @@ def _runner_up_digit(symbol):
         return None
     least = STROKE_REREAD_ALTERNATIVE if symbol.char in "/()" else REREAD_ALTERNATIVE
     digits = [(p, c) for c, p in symbol.alternatives if c in DIGITS and p >= least]
-    return (max(digits)[1], max(digits)[0]) if digits else None
+    if not digits:
+        return None
+    p, digit = max(digits)
+    return digit, p
 
 
 def _is_number(chars, symbols):

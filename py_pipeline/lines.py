@@ -124,7 +124,6 @@ def _stacked(upper, lower):
     return overlap >= STACKED * min(upper[2] - upper[0], lower[2] - lower[0])
 
 
-
 class Column(NamedTuple):
     """Lines that may be numbers written in a column, found by :func:`column_of_lines`."""
 

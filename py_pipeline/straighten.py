@@ -92,8 +92,8 @@ def level(ink, tilt):
     from skimage.transform import rotate
 
     # skimage turns counter-clockwise by a positive angle; a line climbing by ``tilt`` is levelled by -tilt.
-    level = rotate(ink, -tilt, resize=True, order=1, mode="constant", cval=0.0, preserve_range=True)
-    return Straightened(ink=level.astype(np.float32), tilt_deg=float(tilt), original_shape=ink.shape)
+    turned = rotate(ink, -tilt, resize=True, order=1, mode="constant", cval=0.0, preserve_range=True)
+    return Straightened(ink=turned.astype(np.float32), tilt_deg=float(tilt), original_shape=ink.shape)
 
 
 PAGE_MAX_DEG = 10.0
@@ -103,6 +103,10 @@ PAGE_STEP_DEG = 0.5
 
 PAGE_SAMPLE = 20000
 """Inked pixels :func:`page_tilt` looks at, at most (evenly spaced): enough to see where the rows are."""
+
+PAGE_MARGIN = 1.05
+"""How much more unevenly the best angle's rows must hold the ink than level rows for :func:`page_tilt` to
+turn the page."""
 
 
 def page_tilt(mask):
@@ -129,11 +133,6 @@ def page_tilt(mask):
     best = int(np.argmax(scores))
     level_score = scores[int(np.argmin(np.abs(angles)))]
     return float(angles[best]) if scores[best] > PAGE_MARGIN * level_score else None
-
-
-PAGE_MARGIN = 1.05
-"""How much more unevenly the best angle's rows must hold the ink than level rows for :func:`page_tilt` to
-turn the page."""
 
 
 def line_tilt(boxes):

@@ -607,12 +607,9 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   const {width, height} = answer.getBoundingClientRect();
   let left = x1 + gap;
   let top = (y0 + y1) / 2 - height / 2;
-  if (lines > 1) {  // under the rule drawn under the column
+  if (lines > 1 || left + width > surface.width - gap) {  // under a column's rule, or under the line
     left = Math.max(gap, Math.min(x1, surface.width - gap) - width);
-    top = underOrOver(y0, y1 + 0.4 * lineHeight, height, gap, surface.height);
-  } else if (left + width > surface.width - gap) {
-    left = Math.max(gap, Math.min(x1, surface.width - gap) - width);
-    top = underOrOver(y0, y1, height, gap, surface.height);
+    top = underOrOver(y0, lines > 1 ? y1 + 0.4 * lineHeight : y1, height, gap, surface.height);
   }
   answer.style.left = `${left}px`;
   answer.style.top = `${Math.max(0, top)}px`;
