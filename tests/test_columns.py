@@ -52,8 +52,8 @@ def test_numbers_one_under_the_other_are_one_calculation(texts, implied):
 @pytest.mark.parametrize("texts", [
     ("7+5", "2×3"),         # two expressions
     ("12",),                # one line
-    ("12", "×3", "+1"),     # × down a column of three: (12×3)+1 to a person, 12×3+1 to precedence alike, but
-    ("12", "-3", "×2"),     # (12-3)×2 is not 12-3×2: Inkcalc does not guess
+    ("12", "×3", "+1"),     # × in a column of three lines: here both readings agree,
+    ("12", "-3", "×2"),     # but (12-3)×2 step by step is not 12-3×2 by precedence: Inkcalc does not guess
     ("+12", "3"),           # an operator before the first number
     ("12", "+"),            # no number
     ("1989", "+7", "1996"),  # an answer whose rule went unseen is not added in
