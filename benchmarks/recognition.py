@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/recognition.py [--count 200] [--seed 0] [--touching 0.15] [--model DIR]
                                                [--scribbles N] [--no-second-look] [--photos] [--structured]
-                                               [--roots] [--columns]
+                                               [--roots] [--columns] [--lines]
 
 Each drawing is a random expression composed from MNIST **test** digits redrawn with the canvas pen plus
 generated operators (:mod:`training.expression_images`), some digits written into their neighbour as a fast
@@ -20,7 +20,10 @@ brackets the pipeline writes for them (so its per-symbol counts are approximate)
 expressions with square roots (:func:`training.expression_images.random_root_text`), each radical one stroke
 clear of what it covers; the expected text has ``sqrt(…)`` for them. ``--columns`` writes numbers in a column
 with a rule under them, as a sum on paper (:func:`training.expression_images.random_column_text`); the expected
-text joins the lines, a ``+`` before each with no operator of its own.
+text joins the lines, a ``+`` before each with no operator of its own. ``--lines`` writes two or three sums one
+under the other, each ending in ``=`` (:func:`training.expression_images.random_lines_text`), to be calculated
+one by one; the expected text is theirs joined by newlines, and a drawing counts only when it was calculated
+line by line too (a result for each line).
 This is a script that prints numbers, not a test: speed depends on the machine and its load.
 """
 
@@ -39,7 +42,7 @@ from py_pipeline.errors import UnreadableSymbolError  # noqa: E402
 from py_pipeline.recognize import recognize_batch  # noqa: E402
 from training.expression_images import (POLARITIES, compose_expression, digits_by_label,  # noqa: E402
                                         expected_expression, random_column_text, random_expression_text,
-                                        random_root_text, random_structured_text, scribble_drawing)
+                                        random_lines_text, random_root_text, random_structured_text, scribble_drawing)
 from training.mnist_data import load_mnist  # noqa: E402
 from training.model_store import load_classifier  # noqa: E402
 from training.photographs import photograph  # noqa: E402
@@ -66,6 +69,7 @@ def main():
                         help="expressions with raised exponents and stacked fractions")
     parser.add_argument("--roots", action="store_true", help="expressions with square roots")
     parser.add_argument("--columns", action="store_true", help="numbers written in a column, a rule under them")
+    parser.add_argument("--lines", action="store_true", help="sums one under the other, each ending in =")
     args = parser.parse_args()
 
     mnist = load_mnist()
@@ -73,7 +77,7 @@ def main():
     rng = np.random.default_rng(args.seed)
     polarities = ("dark-on-light",) if args.photos else POLARITIES  # a photo is of ink on paper
     texts = (random_root_text if args.roots else random_structured_text if args.structured
-             else random_column_text if args.columns else random_expression_text)
+             else random_column_text if args.columns else random_lines_text if args.lines else random_expression_text)
     drawings = [compose_expression(texts(rng), digits, rng, polarities[i % len(polarities)], args.touching)
                 for i in range(args.count)]
     expected = [expected_expression(d.text) for d in drawings]
@@ -93,7 +97,8 @@ def main():
         results = recognize_batch([d.image for d in drawings], classify, second_look=args.second_look)
         elapsed = time.perf_counter() - start
 
-    exact = [r.expression == text for r, text in zip(results, expected)]
+    exact = [r.expression == text and (not args.lines or len(r.results) == text.count("\n") + 1)
+             for r, text in zip(results, expected)]
     symbols = sum(len(d.boxes) for d in drawings)
     stage_totals = {}
     for r in results:
@@ -102,7 +107,7 @@ def main():
 
     print(f"drawings            {len(drawings)} ({symbols} symbols, seed {args.seed}, touching {args.touching}"
           f"{', photographed' if args.photos else ''}{', structured' if args.structured else ''}"
-          f"{', columns' if args.columns else ''}"
+          f"{', columns' if args.columns else ''}{', lines one by one' if args.lines else ''}"
           f"{', with roots' if args.roots else ''})")
     print(f"exact match         {sum(exact)}/{len(exact)} = {100 * sum(exact) / len(exact):.1f}%")
     print(f"throughput          {len(drawings) / elapsed:.1f} images/s ({elapsed:.2f} s in all)")

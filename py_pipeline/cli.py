@@ -59,7 +59,7 @@ def _recognize_files(paths, classify):
             positions.append(i)
         except InkcalcError as error:
             records[i] = {"file": path, "expression": "", "value": None, "decimal": None, "display": None,
-                          "error": error.message, "symbols": []}
+                          "error": error.message, "symbols": [], "results": []}
     for i, result in zip(positions, recognize_batch(images, classify)):
         records[i] = _record(paths[i], result.to_dict())
     return records
@@ -78,10 +78,20 @@ def _record(path, result):
             {key: symbol[key] for key in ("char", "confidence", "box", "alternatives")}
             for symbol in result["symbols"]
         ],
+        # Lines calculated one by one (py_pipeline.line_by_line): each line's own; empty otherwise.
+        "results": [
+            {**{key: line[key] for key in ("expression", "value", "decimal", "display")},
+             "error": line["error"]["message"] if line["error"] else None}
+            for line in result.get("results", [])
+        ],
     }
 
 
 def _human_line(line):
+    if line["results"]:
+        return f"{line['file']}: " + "; ".join(
+            f"{result['expression']} → {result['display']}" if result["error"] is None
+            else f"{result['expression']}  error: {result['error']}" for result in line["results"])
     if line["error"]:
         shown = f"{line['expression']}  " if line["expression"] else ""
         return f"{line['file']}: {shown}error: {line['error']}"

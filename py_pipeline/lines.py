@@ -218,11 +218,21 @@ RULE_CLIMB = 0.11
 fraction bar does: :data:`py_pipeline.fraction_bars.BAR_CLIMB`)."""
 
 
+RULE_PENS = 2.0
+"""A rule is one stroke: nine in ten of the columns it spans hold at most this many pen widths of its ink (a
+hand's rule, and a photo's, hold 1.25 at most). A long line of writing is as flat as a rule drawn a little
+uphill, relative to its length, but the stems and sides of its symbols run down across it (2.5 pen widths
+and more, 4.3 typically, in 151 lines of MNIST test digits): the last of three sums, ``2-28/51-33=``, under
+two shorter ones, was dropped as a rule under them."""
+
+
 def _is_rule(band, over, mark_height):
     """Whether ``band`` (rows of the mask) is a rule drawn under the writing ``over`` it."""
     cols, over_cols = np.flatnonzero(band.any(axis=0)), np.flatnonzero(over.any(axis=0))
     if cols.size == 0:
         return False
     length = cols[-1] - cols[0] + 1
+    across = band.sum(axis=0)
     return (band.shape[0] <= mark_height + RULE_CLIMB * length
-            and length >= RULE_WIDTH * (over_cols[-1] - over_cols[0] + 1))
+            and length >= RULE_WIDTH * (over_cols[-1] - over_cols[0] + 1)
+            and np.percentile(across[across > 0], 90) <= RULE_PENS * mark_height / MARK_PENS + 1)

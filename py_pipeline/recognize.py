@@ -35,13 +35,14 @@ from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.fraction_bars import find_fractions, find_underlines, read_layout
 from py_pipeline.expression import MAX_SYMBOLS, expression_text, parse
 from py_pipeline.image_input import InkImage, to_ink
+from py_pipeline.line_by_line import calculates_each_line, combined
 from py_pipeline.lines import MARK_PENS, column_of_lines, text_lines
 from py_pipeline.normalize import SIZE, normalize_batch, normalize_to_mnist
 from py_pipeline.radicals import find_radicals, with_radicals
 from py_pipeline.rereads import reread_as, reread_to_parse, reread_unlikely_numbers, tokens_of, with_exponents
 from py_pipeline.segment import (TANGLE_JUNCTIONS, count_junctions, cut_paths, has_percent_rings, segment,
                                  side_by_side_cut, split_candidates)
-from py_pipeline.straighten import level, page_tilt, straighten
+from py_pipeline.straighten import bands_when_level, level, page_tilt, straighten
 from py_pipeline.symbols import CLASSES, DIGITS
 
 SPLIT_ACCEPT = 0.9
@@ -129,7 +130,8 @@ class RecognizedSymbol:
     ``"geometry"``. ``alternatives`` are the next most likely readings, best first, as ``(char, p)`` pairs.
     ``index``, ``gap_before``, ``raised`` (written as an exponent: :mod:`py_pipeline.exponents`) and ``role``
     (a place in a stacked fraction: :mod:`py_pipeline.fraction_bars`) are what
-    :func:`py_pipeline.expression.tokenize` reads.
+    :func:`py_pipeline.expression.tokenize` reads. ``line`` is the line of writing it is on, 0 for the top
+    one (a drawing of several: a column of numbers, or lines calculated one by one).
     """
 
     char: str
@@ -141,11 +143,13 @@ class RecognizedSymbol:
     gap_before: bool = False
     raised: bool = False
     role: str = ""
+    line: int = 0
 
     def to_dict(self):
         return {
             "char": self.char, "confidence": round(float(self.confidence), 6), "box": list(self.box),
             "source": self.source, "gap_before": self.gap_before, "raised": self.raised, "role": self.role,
+            "line": self.line,
             "alternatives": [{"char": c, "confidence": round(float(p), 6)} for c, p in self.alternatives],
         }
 
@@ -190,8 +194,13 @@ class Recognition:
         Printed rules of lined or squared paper erased from a photo's ink before it was cut
         (:mod:`py_pipeline.ruled_lines`); ``ink_mask`` is without them.
     lines : int
-        Lines of writing read as one calculation: more than 1 for a column of numbers
-        (:mod:`py_pipeline.columns`), whose answer belongs under it rather than after it.
+        Lines of writing read: more than 1 for a column of numbers (:mod:`py_pipeline.columns`), one
+        calculation whose answer belongs under it rather than after it, and for lines calculated one by one.
+    results : list of dict
+        For lines calculated one by one (:mod:`py_pipeline.line_by_line`), each line's ``expression``,
+        ``value``, ``decimal``, ``display``, ``error`` (as JSON), ``tokens``, ``tree``, ``steps`` and
+        ``symbols`` (``[first, stop)`` of its symbols); empty otherwise. The drawing's own ``expression`` is
+        then the lines' joined by newlines, ``error`` the first line's error, and ``value`` None.
     """
 
     expression: str = ""
@@ -211,6 +220,7 @@ class Recognition:
     tilt_deg: float = 0.0
     ruled_lines: int = 0
     lines: int = 1
+    results: list = field(default_factory=list)
 
     def to_dict(self):
         """The JSON result of ``docs/architecture.md`` (plus ``display`` and ``steps``)."""
@@ -229,6 +239,7 @@ class Recognition:
             "tilt_deg": self.tilt_deg,
             "ruled_lines": self.ruled_lines,
             "lines": self.lines,
+            "results": list(self.results),
             "timings_ms": {stage: round(ms, 3) for stage, ms in self.timings_ms.items()},
         }
 
@@ -306,12 +317,13 @@ class _Drawing:
     def __init__(self, image, ink_image=None):
         """Ink, segments and normalised glyph crops (raises InputImageError for an unusable image).
 
-        ``ink_image``, when given, is the ink to read instead of ``image``'s: one line of a column of numbers
-        (:meth:`read_lines`), where no stacked fraction, square root or second line is looked for. Cut out of
-        the column, a line of a few symbols has little to measure them by, and a ``4`` drawn in pieces, its
-        stem under its crossbar, was read as the fraction ``1/1``.
+        ``ink_image``, when given, is the ink to read instead of ``image``'s: one line of a drawing of several
+        (:meth:`read_lines`), where no stacked fraction or second line is looked for. Cut out of a column, a
+        line of a few symbols has little to measure them by, and a ``4`` drawn in pieces, its stem under its
+        crossbar, was read as the fraction ``1/1``. Square roots are looked for: a line calculated on its own
+        (:mod:`py_pipeline.line_by_line`) may hold one.
         """
-        numbers_only = ink_image is not None
+        one_line = ink_image is not None
         self.timings = {"input": 0.0, "segment": 0.0, "normalize": 0.0, "classify": 0.0, "parse": 0.0,
                         "evaluate": 0.0}
         self.error = None
@@ -331,9 +343,9 @@ class _Drawing:
         self._lap("input", start)
 
         start = time.perf_counter()
-        read = _read_page(self.ink_image.ink, numbers_only)
+        read = _read_page(self.ink_image.ink, one_line)
         page = None  # lines one under the other, turned level together (a photo of them held askew)
-        if not numbers_only:
+        if not one_line:
             turned = _turned_column(self.ink_image.ink, read)
             if turned is not None:
                 page, read = turned
@@ -352,7 +364,7 @@ class _Drawing:
             ink = self.straight.ink  # cut the level line, not the tilted one
             seg = self.segmentation = segment(ink)
             # A bar tilted with the line is found once it is level.
-            layout = None if numbers_only else _fraction_layout(ink, seg)
+            layout = None if one_line else _fraction_layout(ink, seg)
         if layout:
             self.segmentation, self.roles = layout.segmentation, layout.roles
             lines = text_lines(layout.line_mask, mark_height=MARK_PENS * seg.stroke_width)
@@ -364,7 +376,7 @@ class _Drawing:
         lines_levelled = lines is not drawn_lines or page is not None  # counted on levelled ink, not as drawn
         seg = self.segmentation
         # Roots on the line, and in a stacked fraction's numerator or denominator (1 over √2 is not 1/52).
-        parts = () if numbers_only else ("", "numerator", "denominator") if self.roles else ("",)
+        parts = ("", "numerator", "denominator") if self.roles else ("",)
         radicals = [radical for part in parts
                     for radical in find_radicals(seg.segments, seg.stroke_width, seg.symbol_height, self.roles, part)]
         if radicals:
@@ -388,6 +400,10 @@ class _Drawing:
             if strays:
                 message = ("There is a mark far above or below the writing: scribble over it if it is not part of "
                            "the expression (a photo: crop it to the writing), or clear and write one line.")
+            elif self.column:  # unless its lines are a column, or calculated one by one (_finish_lines)
+                message = (f"This is {len(lines)} lines of writing, neither a column of numbers nor lines ending "
+                           "in =: write = after each line to calculate it on its own, scribble over the lines you "
+                           "do not want, or clear and write one line.")
             else:
                 message = (f"This is {len(lines)} lines of writing, and Inkcalc calculates one line at a time, or "
                            "a column of numbers: scribble over the lines you do not want, or clear and write one "
@@ -527,9 +543,9 @@ class _Drawing:
                              tilt_deg=round(self.straight.tilt_deg, 1), ruled_lines=self.ink_image.ruled_lines,
                              crops=np.zeros((0, SIZE, SIZE), dtype=np.float32))
         if self.line_readers:
-            column = self._finish_column(result, top_k)
-            if column is not None:
-                return column
+            read = self._finish_lines(result, top_k)
+            if read is not None:
+                return read
         if self.error is not None:
             result.error = self.error
             return result
@@ -596,54 +612,93 @@ class _Drawing:
         return result
 
     def read_lines(self):
-        """A :class:`_Drawing` for each line of a drawing of several lines that may be a column of numbers.
+        """A :class:`_Drawing` for each line of a drawing of several lines, each one band of inked rows.
 
         Cut apart halfway between the lines (only paper lies between them), each line is segmented, levelled
-        and classified as a drawing of one line would be; :meth:`_finish_column` then decides from what they
-        read whether they are one calculation (:func:`py_pipeline.columns.read_column`).
+        and classified as a drawing of one line would be; :meth:`_finish_lines` then decides from what they
+        read whether they are one calculation (:func:`py_pipeline.columns.read_column`), one each
+        (:mod:`py_pipeline.line_by_line`) or neither.
         """
         for start, stop in self.column.bands if self.column else []:
             band = self.drawn_ink[start:stop]
             self.line_readers.append(_Drawing(None, ink_image=InkImage(band, 1, band.shape)))
 
-    def _finish_column(self, result, top_k):
-        """``result`` for a drawing of several lines that are a column of numbers (:mod:`py_pipeline.columns`),
-        with the ``+`` a line without an operator implies, and the ``=`` a rule over an answer stands for, as
-        symbols from the layout; None when they are not one."""
+    def _finish_lines(self, result, top_k):
+        """``result`` for a drawing of several lines that are a column of numbers (:mod:`py_pipeline.columns`)
+        or lines calculated one by one (:mod:`py_pipeline.line_by_line`); None when they are neither."""
         for reader in self.line_readers:
             for stage, ms in reader.timings.items():
                 self.timings[stage] += ms
-        column = None
-        if all(reader.error is None for reader in self.line_readers):
-            start = time.perf_counter()
-            lines = [reader._symbols(top_k) for reader in self.line_readers]
-            self._lap("normalize", start)
-            column = read_column([line_symbols for line_symbols, _ in lines], self.column.rule is not None)
-        if column is None:
+        if any(reader.error is not None for reader in self.line_readers):
             return None
+        start = time.perf_counter()
+        lines = [reader._symbols(top_k) for reader in self.line_readers]
+        self._lap("normalize", start)
+        column = read_column([line_symbols for line_symbols, _ in lines], self.column.rule is not None)
+        if column is not None:
+            return self._finish_column(result, lines, column)
+        if calculates_each_line([line_symbols for line_symbols, _ in lines]):
+            return self._finish_each_line(result, lines)
+        return None
 
+    def _on_page(self, k, symbol, index):
+        """``symbol`` of line ``k`` as read on its own, as a symbol of the whole drawing: its box in the
+        drawing's pixels, and ``index`` its place among the drawing's symbols."""
+        top = self.column.bands[k][0]
+        b = symbol.box
+        return replace(symbol, index=index, line=k, box=self._input_box([b[0], b[1] + top, b[2], b[3] + top]))
+
+    def _finish_column(self, result, lines, column):
+        """``result`` for the lines of a column of numbers, ``column`` as :func:`~py_pipeline.columns.read_column`
+        reads them: with the ``+`` a line without an operator implies, and the ``=`` a rule over an answer
+        stands for, as symbols from the layout."""
         implied, rereads = column
         symbols, crops, tangles, line_boxes, column_rereads = [], [], set(), [], []
-        for reader, (line_symbols, line_crops), operator, digits, line, (top, _) in zip(
-                self.line_readers, lines, implied, rereads, self.column.boxes, self.column.bands):
+        for k, (reader, (line_symbols, line_crops), operator, digits, line) in enumerate(zip(
+                self.line_readers, lines, implied, rereads, self.column.boxes)):
+            top = self.column.bands[k][0]
             if operator:  # the rule over the answer, or where the operator would have been written
                 x0, y0, _, y1 = line
                 written_at = self.column.rule if operator == "=" else [max(0, x0 - (y1 - y0) // 2), y0, x0, y1]
                 line_boxes.append(written_at)
                 symbols.append(RecognizedSymbol(char=operator, confidence=1.0, box=self._input_box(written_at),
-                                                source="geometry", alternatives=(), index=len(symbols)))
+                                                source="geometry", alternatives=(), index=len(symbols), line=k))
                 crops.append(np.zeros((SIZE, SIZE), dtype=np.float32))
             first = len(symbols)
             tangles.update(first + i for i in reader.tangles)
             for symbol, crop, (x0, y0, x1, y1) in zip(line_symbols, line_crops, reader.line_boxes):
-                b = symbol.box
-                symbols.append(replace(symbol, index=len(symbols),
-                                       box=self._input_box([b[0], b[1] + top, b[2], b[3] + top])))
+                symbols.append(self._on_page(k, symbol, len(symbols)))
                 crops.append(crop)
                 line_boxes.append([x0, y0 + top, x1, y1 + top])
             column_rereads += [(first + position, char, p) for position, char, p in digits]
         result.lines = len(self.line_readers)
         return self._calculate(result, symbols, crops, tangles, line_boxes, column_rereads)
+
+    def _finish_each_line(self, result, lines):
+        """``result`` for lines calculated one by one (:mod:`py_pipeline.line_by_line`): each line's symbols
+        are read, reread and calculated as a drawing of that one line would be."""
+        symbols, crops, calculated, spans, errors = [], [], [], [], []
+        for k, (reader, (line_symbols, line_crops)) in enumerate(zip(self.line_readers, lines)):
+            on_page = [self._on_page(k, symbol, symbol.index) for symbol in line_symbols]
+            line = self._calculate(Recognition(crops=result.crops), on_page, line_crops, reader.tangles,
+                                   reader.line_boxes)
+            first = len(symbols)
+            symbols += [replace(symbol, index=first + symbol.index) for symbol in line.symbols]
+            crops += list(line.crops)
+            spans.append((first, len(symbols)))
+            calculated.append(line.to_dict())
+            result.corrections = result.corrections + [
+                dict(correction, symbol_index=first + correction["symbol_index"]) for correction in line.corrections]
+            if line.error is not None:
+                index = line.error.symbol_index
+                errors.append(type(line.error)(line.error.message, None if index is None else first + index,
+                                               line.error.box))
+        whole = combined(calculated, spans)
+        result.symbols, result.crops = symbols, np.stack(crops) if crops else result.crops
+        result.expression, result.tokens, result.results = whole["expression"], whole["tokens"], whole["results"]
+        result.error = errors[0] if errors else None
+        result.lines = len(self.line_readers)
+        return result
 
     def _symbols(self, top_k):
         """Recognised symbols in reading order, and the 28×28 crop of each."""
@@ -771,14 +826,14 @@ class _Page(NamedTuple):
     """The lines as a column of numbers, if they may be one (:func:`~py_pipeline.lines.column_of_lines`)."""
 
 
-def _read_page(ink, numbers_only):
-    """A :class:`_Page`. ``numbers_only``: one line of a column, where neither fractions nor a column are
-    looked for."""
+def _read_page(ink, one_line):
+    """A :class:`_Page`. ``one_line``: one line of a drawing of several, where neither fractions nor a column
+    are looked for."""
     ink, seg = _without_underlines(ink)
-    layout = None if numbers_only else _fraction_layout(ink, seg)
+    layout = None if one_line else _fraction_layout(ink, seg)
     marks = MARK_PENS * seg.stroke_width
     lines = text_lines(seg.mask, mark_height=marks)
-    column = None if numbers_only else column_of_lines(seg.mask, lines, marks)
+    column = None if one_line else column_of_lines(seg.mask, lines, marks)
     return _Page(ink, seg, layout, lines, column)
 
 
@@ -787,20 +842,29 @@ TALL_LINE = 1.8
 
 
 def _turned_column(ink, read):
-    """``(page, its _Page)`` when the drawing turned level (:func:`~py_pipeline.straighten.page_tilt`) is a
-    column of numbers and, as drawn (``read``), it is not one or one of its lines is :data:`TALL_LINE` tall;
-    None otherwise.
+    """``(page, its _Page)`` when the drawing turned level (:func:`~py_pipeline.straighten.page_tilt`) is lines
+    one under the other, each one band of rows (:func:`~py_pipeline.lines.column_of_lines`: a column of numbers,
+    or lines to calculate one by one) and, as drawn (``read``), it is not, or one of its lines is
+    :data:`TALL_LINE` tall; None otherwise.
 
     In a photo held a few degrees askew, a long line of a column fills the rows of paper between it and the
-    rule under it, and they are one band of ink: the column was read as two lines or as garbage. Only such
-    drawings are turned, and only kept turned when that makes them a column: level ones read as they are
-    (turning one resamples every stroke, and short right-aligned lines can fake a tilt).
+    rule under it, and they are one band of ink: the column was read as two lines or as garbage. Long lines
+    one under the other run into each other altogether: a page of sums was read as one line. Only such
+    drawings are turned (one line only when it is that tall and its ink, turned, falls apart into bands of
+    rows: a line with a stacked fraction in it is as tall), and only kept turned when that makes them lines:
+    level ones read as they are (turning one resamples every stroke, and short right-aligned lines can fake a
+    tilt).
     """
     height = read.segmentation.symbol_height
-    if len(read.lines) < 2 or (read.column is not None and all(
-            line.box[3] - line.box[1] <= TALL_LINE * height for line in read.lines)):
+    tall = any(line.box[3] - line.box[1] > TALL_LINE * height for line in read.lines)
+    if len(read.lines) < 2 and not tall:
         return None
-    page = level(ink, page_tilt(read.segmentation.mask))
+    if len(read.lines) >= 2 and read.column is not None and not tall:
+        return None
+    tilt = page_tilt(read.segmentation.mask)
+    if not tilt or (len(read.lines) < 2 and bands_when_level(read.segmentation.mask, tilt) < 2):
+        return None  # one line, and as one line it stays: a stacked fraction is taller than the line around it
+    page = level(ink, tilt)
     if not page.tilt_deg:
         return None
     turned = _read_page(page.ink, False)

@@ -83,7 +83,8 @@ def test_result_is_json_and_keeps_mask_and_crops():
     assert all(ms >= 0 for ms in data["timings_ms"].values())
     assert data["symbols"][1] == {"char": "÷", "confidence": 1.0, "box": data["symbols"][1]["box"],
                                   "source": "geometry", "gap_before": False, "raised": False, "role": "",
-                                  "alternatives": []}
+                                  "line": 0, "alternatives": []}
+    assert data["lines"] == 1 and data["results"] == []
     assert result.crops.shape == (3, 28, 28) and result.crops.dtype == np.float32
     assert result.crops.max(axis=(1, 2)).tolist() == [1.0, 1.0, 1.0]
     assert result.ink_mask.dtype == bool and result.ink_mask.shape == drawing.ink.shape

@@ -48,7 +48,9 @@ def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0
     fraction (``2+{1+2|3}``); ``[A]`` writes ``A`` under the bar of a square root (``2*[9+16]``). And ``\n``
     parts lines written one under the other as a column, numbers aligned right and a rule drawn under the
     last, as a sum is written on paper (``120\n+45\n-30``); a last line ``=165`` is written under the rule, as
-    the writer's answer. :func:`expected_expression` says what the pipeline should read for them.
+    the writer's answer. Lines that each hold an ``=`` are sums of their own, one under the other, aligned
+    left, as in a notes app (``12+5=\n3*4=``). :func:`expected_expression` says what the pipeline should read
+    for them.
 
     Parameters
     ----------
@@ -69,7 +71,9 @@ def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0
         raise ValueError(f"polarity must be one of {POLARITIES}, got {polarity!r}")
     digit_height, pen = random_writer(rng)
     margin = int(round(0.4 * digit_height + pen))
-    if "\n" in text:
+    if "\n" in text and _each_line(text):
+        canvas, boxes = _page_of_lines(text.split("\n"), digits, rng, digit_height, pen, touching, margin)
+    elif "\n" in text:
         canvas, boxes = _column(text.split("\n"), digits, rng, digit_height, pen, touching, margin)
     else:
         canvas, boxes = _lay_out(_items(text), digits, rng, digit_height, pen, touching, margin)
@@ -79,7 +83,10 @@ def compose_expression(text, digits, rng, polarity="dark-on-light", touching=0.0
 def expected_expression(text):
     """The expression text the pipeline should read for a :func:`compose_expression` text: ``:`` is ``/``, a
     stacked ``{A|B}`` and a root ``[A]`` are bracketed as :func:`py_pipeline.expression.expression_text` writes
-    them, and a line of a column with no operator before its number is added (``12\n5`` is ``12+5``)."""
+    them, and a line of a column with no operator before its number is added (``12\n5`` is ``12+5``); lines
+    each with an ``=`` are read one by one, and their texts joined by newlines."""
+    if "\n" in text and _each_line(text):
+        return "\n".join(expected_expression(line) for line in text.split("\n"))
     if "\n" in text:
         first, *others = text.split("\n")
         return expected_expression(first) + "".join(
@@ -279,6 +286,37 @@ def _column(lines, digits, rng, digit_height, pen, touching, margin):
     if not answered:
         _rule(canvas, min(lefts), margin + right, top, np.inf, digit_height, pen, rng)
     return canvas, boxes
+
+
+def _each_line(text):
+    """Whether the lines of ``text`` are sums of their own: each holds an ``=``, none starts with one (an
+    answer under a column's rule)."""
+    return all("=" in line and not line.startswith("=") for line in text.split("\n"))
+
+
+def _page_of_lines(lines, digits, rng, digit_height, pen, touching, margin):
+    """Ink and symbol boxes of ``lines`` one under the other, each a sum of its own, aligned left (roughly, as
+    a hand starts each line)."""
+    laid = [_trimmed(*_lay_out(_items(line), digits, rng, digit_height, pen, touching, 0)) for line in lines]
+    shifts = [abs(rng.normal(0.0, 0.15 * digit_height)) for _ in laid]
+    gaps = [digit_height * rng.uniform(0.4, 0.9) for _ in laid[1:]] + [0.0]
+    height = sum(ink.shape[0] for ink, _ in laid) + sum(gaps)
+    width = max(ink.shape[1] + shift for (ink, _), shift in zip(laid, shifts))
+    canvas = blank(int(np.ceil(height)) + 2 * margin, int(np.ceil(width)) + 2 * margin)
+    boxes, top = [], float(margin)
+    for (ink, line_boxes), shift, gap in zip(laid, shifts, gaps):
+        y, x = int(round(top)), int(round(margin + shift))
+        paint(canvas, ink, y, x)
+        boxes += [[x0 + x, y0 + y, x1 + x, y1 + y] for x0, y0, x1, y1 in line_boxes]
+        top += ink.shape[0] + gap
+    return canvas, boxes
+
+
+def random_lines_text(rng, max_lines=3):
+    """Sums of their own written one under the other for :func:`compose_expression`: 2–``max_lines`` lines of
+    :func:`random_expression_text`, each ending in ``=``."""
+    lines = [random_expression_text(rng) for _ in range(int(rng.integers(2, max_lines + 1)))]
+    return "\n".join(line if line.endswith("=") else line + "=" for line in lines)
 
 
 def _rule(canvas, left, right, top, bottom, digit_height, pen, rng):

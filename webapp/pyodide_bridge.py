@@ -21,6 +21,7 @@ import json
 from py_pipeline.errors import InkcalcError
 from py_pipeline.evaluate import evaluate, steps
 from py_pipeline.expression import ROLES, Symbol, expression_text, parse, tokenize
+from py_pipeline.line_by_line import combined
 from py_pipeline.symbols import CLASSES
 
 CROP_SIDE = 28
@@ -45,7 +46,7 @@ def status():
     return json.dumps({"pipeline_version": py_pipeline.__version__, "can_recognize": True, "reason": None})
 
 
-def evaluate_symbols_json(symbols_json):
+def evaluate_symbols_json(symbols_json, each_line=False):
     """The ``evaluate`` op: symbols the user confirmed → parse tree, exact value, steps; JSON in and out.
 
     Parameters
@@ -53,20 +54,36 @@ def evaluate_symbols_json(symbols_json):
     symbols_json : str
         ``[{"char": "7", "gap_before": false, "raised": false}, ...]`` in reading order; ``char`` is ASCII or
         ``×``/``÷``; ``raised`` (optional) marks an exponent written raised and ``role`` (optional) a place
-        in a stacked fraction or a square root, as ``recognize`` found them.
+        in a stacked fraction or a square root, as ``recognize`` found them, and ``line`` (optional) the line
+        of writing it is on.
+    each_line : bool
+        The drawing's lines were calculated one by one (``recognize`` gave ``results``): so they are again,
+        each line its symbols with the same ``line``.
 
     Returns
     -------
-    str : JSON ``{expression, value, decimal, display, error, tokens, tree, steps}``; a symbol the
-        expression cannot use, a syntax error or a division by zero is reported in ``error`` (with the
-        ``symbol_index`` to point at), never raised.
+    str : JSON ``{expression, value, decimal, display, error, tokens, tree, steps}``, and ``results`` with
+        ``each_line`` (:func:`py_pipeline.line_by_line.combined`); a symbol the expression cannot use, a
+        syntax error or a division by zero is reported in ``error`` (with the ``symbol_index`` to point at),
+        never raised.
     """
     raw = json.loads(symbols_json)
     if not isinstance(raw, list) or not all(isinstance(s, dict) and isinstance(s.get("char"), str) for s in raw):
         raise ValueError('evaluate expects {"symbols": [{"char": "7", "gap_before": false}, ...]}')
-    symbols = [Symbol(s["char"], i, bool(s.get("gap_before", False)), bool(s.get("raised", False)),
-                      _role(s.get("role"))) for i, s in enumerate(raw)]
-    return json.dumps(evaluate_symbols(symbols), ensure_ascii=False)
+    if not each_line:
+        return json.dumps(evaluate_symbols(_symbols(raw)), ensure_ascii=False)
+    spans = []  # [first, stop) of each line's symbols
+    for i, s in enumerate(raw):
+        if not spans or s.get("line", 0) != raw[spans[-1][0]].get("line", 0):
+            spans.append([i, i])
+        spans[-1][1] = i + 1
+    results = [evaluate_symbols(_symbols(raw[first:stop])) for first, stop in spans]
+    return json.dumps(combined(results, spans), ensure_ascii=False)
+
+
+def _symbols(raw):
+    return [Symbol(s["char"], i, bool(s.get("gap_before", False)), bool(s.get("raised", False)),
+                   _role(s.get("role"))) for i, s in enumerate(raw)]
 
 
 def _role(role):
