@@ -76,7 +76,7 @@ export function createRuntime(onProgress) {
       const symbols = seen.boxes.map((box, i) => ({
         char: chars[i] ?? '1', confidence: fake.confidences?.[i] ?? 0.99, box, source: fake.sources?.[i] ?? 'cnn',
         gap_before: i === 1,
-        raised: (fake.raised ?? []).includes(i), role: fake.roles?.[i] ?? '',
+        raised: (fake.raised ?? []).includes(i), role: fake.roles?.[i] ?? '', line: fake.linesOf?.[i] ?? 0,
         alternatives: [{char: '7', confidence: 0.05}, {char: '2', confidence: 0.01}],
       }));
       const expression = fake.expression ?? `reply ${n}: ` + symbols.map((s) => s.char).join('');
@@ -88,7 +88,7 @@ export function createRuntime(onProgress) {
         error, symbols, tree: fake.tree ?? {number: '7'}, corrections: fake.corrections ?? [],
         tokens: fake.tokens ?? [{kind: 'number', text: '7', symbols: [0]}],
         timings_ms: {segment: 1}, tilt_deg: fake.tilt_deg ?? 0.0, ruled_lines: fake.ruled_lines ?? 0,
-        lines: fake.lines ?? 1,
+        lines: fake.lines ?? 1, results: fake.results ?? [],
         crops: new Float32Array(symbols.length * 784)
           .map((_, p) => (fake.blank ?? []).includes(Math.floor(p / 784)) ? 0 : 0.5),
         mask: {width: args.width, height: args.height, data: alphaMask(args)},
@@ -584,6 +584,65 @@ def test_the_answer_to_a_column_of_numbers_is_written_under_it(open_page):
     assert crops.count() == 3 and page.locator("#steps .crop-image").count() == 2
     assert crops.nth(2).locator(".crop-placeholder").inner_text() == "layout"
     assert "from the layout" in crops.nth(2).inner_text()
+    assert page.errors == []
+
+
+def _line(expression, value, first, stop, error=None):
+    """One line's result, as py_pipeline/line_by_line.py gives it."""
+    return {"expression": expression, "value": value, "decimal": value, "display": value, "error": error,
+            "tokens": [], "tree": value and {"number": value}, "steps": [f"{expression}{value}"] if value else [],
+            "symbols": [first, stop]}
+
+
+def test_lines_calculated_one_by_one_get_an_answer_each(open_page):
+    """7= over 2+ (py_pipeline/line_by_line.py): the first line's answer is written after it, the second
+    line's error is pointed at and said, and the card has a row for each. Correcting the second line sends
+    every symbol with its line, to be calculated line by line again, and then both have an answer. (The fake
+    runtime cuts the strokes by columns of ink, so the lines are drawn apart.)"""
+    error = {"message": "the expression ends with '+': write a number after it", "symbol_index": 3}
+    page = open_page(fake={
+        "chars": ["7", "=", "2", "+"], "linesOf": [0, 0, 1, 1], "lines": 2, "expression": "7=\n2+",
+        "error": error, "results": [_line("7=", "7", 0, 2), _line("2+", None, 2, 4, error)],
+        "evaluation": {"expression": "7=\n2+7", "value": None, "decimal": None, "display": None, "error": None,
+                       "tokens": [], "tree": None, "steps": [],
+                       "results": [_line("7=", "7", 0, 2), _line("2+7", "9", 2, 4)]}})
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    for x in (0.2, 0.26):
+        draw(page, [(x, 0.15), (x + 0.02, 0.3)])
+    for x in (0.5, 0.56):
+        draw(page, [(x, 0.5), (x + 0.02, 0.65)])
+    page.wait_for_selector("#value .value-row >> nth=1")
+    rows = page.locator("#value .value-row")
+    assert rows.nth(0).inner_text() == "7 = 7"
+    assert "row-error" in rows.nth(1).get_attribute("class")
+    assert rows.nth(1).inner_text() == "2+ — the expression ends with '+': write a number after it"
+    # The expression breaks where the writing does; the error is the second line's +.
+    assert page.locator("#expression .line-break").count() == 1
+    assert page.evaluate("""() => [...document.querySelectorAll('#expression > *')].map(e => e.className)
+                            .indexOf('line-break')""") == 2
+    assert page.locator("#expression .symbol.error").get_attribute("data-symbol-index") == "3"
+    assert page.locator("#overlay .box.error").count() == 1
+    answer = page.locator("#overlay .inline-answer")
+    assert answer.count() == 1 and answer.inner_text() == "7"   # after a written =: the value alone
+    box, at = surface(page), answer.bounding_box()
+    assert (at["x"] - box["x"]) / box["width"] > 0.28 and (at["y"] + at["height"] - box["y"]) / box["height"] < 0.4
+
+    page.locator("#expression .symbol").nth(3).click()
+    page.locator("#alternatives").wait_for(state="visible")
+    page.locator("#alternatives .alternative", has_text="7").click()
+    page.wait_for_function("() => window.__calls.some(c => c.op === 'evaluate')")
+    sent = calls(page, "evaluate")[0]["args"]
+    assert sent["eachLine"] is True and [s["line"] for s in sent["symbols"]] == [0, 0, 1, 1]
+    page.wait_for_function("() => document.querySelectorAll('#overlay .inline-answer').length === 2")
+    assert page.locator("#overlay .inline-answer").all_inner_texts() == ["7", "= 9"]
+    assert page.is_hidden("#error") and page.locator("#overlay .box.error").count() == 0
+    page.click("#copy")
+    assert page.evaluate("navigator.clipboard.readText()") == "7 = 7\n2+7 = 9"
+
+    page.click("#steps-panel summary")
+    page.wait_for_selector("#steps h3")
+    headings = page.locator("#steps h3").all_inner_texts()
+    assert "Parse tree, line 1" in headings and "Evaluation, line 2" in headings
     assert page.errors == []
 
 

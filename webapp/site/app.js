@@ -324,7 +324,7 @@ async function recognizeNow() {
         const {chars, raised, applied} = correctedReading(recognition, strokeScale);
         const result = {recognition, scale, strokeScale, imageWidth: width, evaluation: recognition, chars, raised};
         if (applied) {
-          result.evaluation = await state.runtime.evaluate({symbols: symbolsForEvaluate(result)});
+          result.evaluation = await state.runtime.evaluate(evaluateRequest(result));
           if (generation !== state.generation) continue;
         }
         showResult(result);
@@ -365,7 +365,7 @@ async function pickAlternative(index, char, raised = state.result?.raised[index]
   renderExpression(result);
   refocusSymbol();
   try {
-    const evaluation = await state.runtime.evaluate({symbols: symbolsForEvaluate(result)});
+    const evaluation = await state.runtime.evaluate(evaluateRequest(result));
     if (generation !== state.generation) return;
     showResult({...result, evaluation});
   } catch (err) {
@@ -383,14 +383,28 @@ function rememberCorrection({recognition, strokeScale, chars, raised}, index) {
 }
 
 /**
- * The `evaluate` request's symbols. `gap_before` (true when segmentation saw a wide space before the symbol,
- * which splits "1 2" from "12") and `role` (its place in a stacked fraction) are the recognizer's own
- * judgement, passed through unchanged; `raised` (an exponent written small and high, as in 2³) is too, unless
- * the user said otherwise in the picker.
+ * The `evaluate` request. `gap_before` (true when segmentation saw a wide space before the symbol, which
+ * splits "1 2" from "12"), `role` (its place in a stacked fraction) and `line` (its line of writing) are the
+ * recognizer's own judgement, passed through unchanged; `raised` (an exponent written small and high, as in
+ * 2³) is too, unless the user said otherwise in the picker. Lines the recognizer calculated one by one
+ * (py_pipeline/line_by_line.py) are calculated so again (`eachLine`).
  */
-function symbolsForEvaluate({recognition, chars, raised}) {
-  return (recognition.symbols ?? []).map((symbol, i) => ({
-    char: chars[i], gap_before: Boolean(symbol.gap_before), raised: Boolean(raised[i]), role: symbol.role ?? ''}));
+function evaluateRequest({recognition, chars, raised}) {
+  const symbols = (recognition.symbols ?? []).map((symbol, i) => ({
+    char: chars[i], gap_before: Boolean(symbol.gap_before), raised: Boolean(raised[i]), role: symbol.role ?? '',
+    line: symbol.line ?? 0}));
+  return {symbols, eachLine: eachLine(recognition)};
+}
+
+/** Whether the drawing's lines are calculated one by one, each with its own answer. */
+function eachLine(evaluation) {
+  return (evaluation.results ?? []).length > 0;
+}
+
+/** The errors to point at: each line's, when lines are calculated one by one. */
+function errorsOf(evaluation) {
+  const errors = eachLine(evaluation) ? evaluation.results.map((line) => line.error) : [evaluation.error];
+  return errors.filter(Boolean);
 }
 
 // ---- the result ------------------------------------------------------------------------------------------
@@ -439,7 +453,7 @@ function renderExpression(result) {
     ui.expression.textContent = displayText(evaluation.expression);
     return;
   }
-  const errorIndex = evaluation.error?.symbol_index;
+  const errorIndices = new Set(errorsOf(evaluation).map((error) => error.symbol_index));
   let fraction = null; // the stacked fraction being filled: {numerator, bar, denominator} elements
   let radicand = null; // what the √ being filled covers: an element with a bar over it
   const inStack = (stack) => {
@@ -475,14 +489,14 @@ function renderExpression(result) {
     button.classList.toggle('raised', Boolean(result.raised[i]));
     button.classList.toggle('uncertain', isUncertain(result, i));
     button.classList.toggle('edited', chars[i] !== symbol.char || result.raised[i] !== Boolean(symbol.raised));
-    button.classList.toggle('error', errorIndex === i);
+    button.classList.toggle('error', errorIndices.has(i));
     const reread = chars[i] === symbol.char
       && (recognition.corrections ?? []).find((c) => c.symbol_index === i);
     // A stroke reread as a digit may take the classifier's third guess, when an operator came second.
     const choice = reread && (CHOICES[reread.choice] ?? 'second');
     const notes = [isUncertain(result, i) && `uncertain, ${percent(symbol.confidence)}`,
       reread && `read as its ${choice} choice, the only reading that makes sense`,
-      chars[i] !== symbol.char && 'changed by you', errorIndex === i && 'the error is here'].filter(Boolean);
+      chars[i] !== symbol.char && 'changed by you', errorIndices.has(i) && 'the error is here'].filter(Boolean);
     if (reread) {
       const before = choice === 'second' ? 'the first' : 'the likelier ones';
       button.title = `Read as the ${choice} choice: ${before} made no sensible expression`;
@@ -497,6 +511,9 @@ function renderExpression(result) {
     const spoken = `${power}${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     button.setAttribute('aria-label', `${place}${spoken}: symbol ${i + 1}, show alternatives`);
     button.addEventListener('click', () => openAlternatives(i, button));
+    if (eachLine(evaluation) && i > 0 && symbol.line !== symbols[i - 1].line) {
+      ui.expression.append(Object.assign(document.createElement('span'), {className: 'line-break'}));
+    }
     placeFor(symbol.role).append(button);
   });
 }
@@ -513,6 +530,10 @@ function renderValue(result) {
     return;
   }
   const {evaluation} = result;
+  if (eachLine(evaluation)) {
+    renderLineValues(evaluation);
+    return;
+  }
   // The text, not the buttons' textContent: an exponent is a raised button but "³" in text ("2³+1", not "23+1").
   const expression = displayText(evaluation.expression) || ui.expression.textContent;
   if (evaluation.error) {
@@ -534,6 +555,40 @@ function renderValue(result) {
   state.copyText = `${expression} ${ui.value.textContent}`.trim();
   ui.copy.hidden = false;
   ui.announce.textContent = state.copyText;
+}
+
+/**
+ * Lines calculated one by one: a row for each, its expression and its value, or what is wrong with it. The
+ * history keeps the page when every line has a value; copying copies a row per line.
+ */
+function renderLineValues(evaluation) {
+  ui.value.classList.add('lines');
+  const rows = evaluation.results.map((line) => {
+    const row = Object.assign(document.createElement('span'), {className: 'value-row'});
+    const expression = displayText(line.expression).replace(/=$/, '');
+    row.append(Object.assign(document.createElement('span'), {className: 'row-expression', textContent: expression}));
+    const value = !line.error && valueLine(line);
+    if (!value) {
+      row.classList.add('row-error');
+      row.append(Object.assign(document.createElement('span'), {className: 'row-message',
+        textContent: ` — ${line.error?.message ?? 'no value'}`}));
+      ui.value.append(row);
+      return {expression, answer: null};
+    }
+    row.classList.add(value.kind);
+    for (const [className, text] of value.parts) {
+      row.append(' ', Object.assign(document.createElement('span'), {className, textContent: text.trim()}));
+    }
+    ui.value.append(row);
+    return {expression, answer: [...row.childNodes].slice(1).map((node) => node.textContent).join('').trim()};
+  });
+  state.copyText = rows.map(({expression, answer}) => `${expression} ${answer ?? ''}`.trim()).join('\n');
+  if (rows.every((row) => row.answer)) {
+    state.calculation = {expression: rows.map((row) => row.expression).join('; '),
+      answer: rows.map((row) => row.answer).join('; ')};
+  }
+  ui.copy.hidden = false;
+  ui.announce.textContent = [...ui.value.children].map((row) => row.textContent).join('. ');
 }
 
 /**
@@ -567,26 +622,42 @@ function renderOverlay(result) {
     if (symbol.box && isUncertain(result, i)) ui.overlay.append(overlayBox(symbol.box, scale, 'box uncertain'));
   });
   placeAnswer(result);
-  const error = evaluation.error;
-  const box = error && (error.box ?? symbols[error.symbol_index]?.box);
-  if (!box) return;
-  const label = document.createElement('p');
-  label.className = 'box-label';
-  label.textContent = sentence(error.message);
-  ui.overlay.append(overlayBox(box, scale, 'box error'), label);
-  placeLabel(label, box.map((v) => v / scale));
+  errorsOf(evaluation).forEach((error, k) => {
+    const box = error.box ?? symbols[error.symbol_index]?.box;
+    if (!box) return;
+    ui.overlay.append(overlayBox(box, scale, 'box error'));
+    if (k > 0) return;  // one message on the surface; the result card lists every line's
+    const label = document.createElement('p');
+    label.className = 'box-label';
+    label.textContent = sentence(error.message);
+    ui.overlay.append(label);
+    placeLabel(label, box.map((v) => v / scale));
+  });
 }
 
 /**
  * The answer on the surface itself, as a handwriting calculator writes it: at the line's height just right of
  * its last symbol ("= 19", or "19" after a written "="), or under the line (over it, at the bottom) when the
  * surface ends first; under a column of numbers (py_pipeline/columns.py), below its rule and aligned right
- * with its numbers, as on paper. Only the exact value or ✓/✗: the result card has the rest, and says it to
- * screen readers.
+ * with its numbers, as on paper; after each line of lines calculated one by one (py_pipeline/line_by_line.py).
+ * Only the exact value or ✓/✗: the result card has the rest, and says it to screen readers.
  */
 function placeAnswer({recognition, scale, chars, evaluation}) {
+  const symbols = recognition.symbols ?? [];
+  if (!eachLine(evaluation)) {
+    placeAnswerOf(evaluation, symbols, chars, scale, recognition.lines ?? 1);
+    return;
+  }
+  for (const line of evaluation.results) {  // lines calculated one by one: each answer after its line
+    const [first, stop] = line.symbols;
+    placeAnswerOf(line, symbols.slice(first, stop), chars.slice(first, stop), scale, 1);
+  }
+}
+
+/** The answer of `evaluation`, whose `symbols` are on `lines` lines (a column of numbers when more than 1). */
+function placeAnswerOf(evaluation, allSymbols, chars, scale, lines) {
   const line = valueLine(evaluation);
-  const symbols = (recognition.symbols ?? []).filter((symbol) => symbol.box);
+  const symbols = allSymbols.filter((symbol) => symbol.box);
   if (evaluation.error || !line || !symbols.length) return;
   const x1 = Math.max(...symbols.map((s) => s.box[2])) / scale;
   const [y0, y1] = lineRows(symbols).map((y) => y / scale);
@@ -595,7 +666,6 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   answer.className = `inline-answer ${line.kind}`;
   answer.setAttribute('aria-hidden', 'true');
   const [, relation] = line.parts[0];
-  const lines = recognition.lines ?? 1;
   const written = chars.at(-1) === '=' || (lines > 1 && relation === '= ') ? value : `${relation}${value}`;
   answer.textContent = line.kind !== 'number' ? value.slice(0, 1) : written;
   const lineHeight = (y1 - y0) / (lines > 1 ? lines + 0.4 * (lines - 1) : 1);  // a column: lines and gaps

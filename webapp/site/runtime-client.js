@@ -6,6 +6,7 @@
 //   const info = await runtime.init();               // {appVersion, modelVersion, backend, canRecognize, reason}
 //   const result = await runtime.recognize(imageData);   // ImageData or {width, height, rgba: ArrayBuffer}
 //   const value = await runtime.evaluate({symbols: [{char: '7', gap_before: false}, ...]});  // or the bare array
+//   const lines = await runtime.evaluate({symbols, eachLine: true});  // lines calculated one by one
 //
 // Every promise rejects with an Error whose `stage` says where it failed (pyodide, packages, model, …) and
 // whose message says what to do. init() also registers the service worker (after booting, so the first
@@ -136,9 +137,13 @@ export function createRuntime(onProgress = () => {}, {registerOffline = true} = 
       return call('recognize', {width, height, rgba}, [rgba]);
     },
 
-    /** `symbols`: [{char, gap_before}] in reading order, as the user confirmed them (or {symbols: [...]}). */
+    /**
+     * `symbols`: [{char, gap_before}] in reading order, as the user confirmed them, or {symbols, eachLine}:
+     * `eachLine` when the recognition calculated its lines one by one (`results`), each symbol with its `line`.
+     */
     evaluate(symbols) {
-      return call('evaluate', {symbols: Array.isArray(symbols) ? symbols : symbols?.symbols});
+      if (Array.isArray(symbols)) return call('evaluate', {symbols});
+      return call('evaluate', {symbols: symbols?.symbols, eachLine: Boolean(symbols?.eachLine)});
     },
 
     terminate() {

@@ -59,12 +59,15 @@ export function percent(confidence) {
  */
 export function renderSteps(container, view, onPickSymbol) {
   const {recognition, chars, evaluation} = view;
+  // Lines calculated one by one (py_pipeline/line_by_line.py): a parse tree and an evaluation for each.
+  const lines = evaluation.results?.length ? evaluation.results : [evaluation];
+  const titled = (title, k) => (lines.length > 1 ? `${title}, line ${k + 1}` : title);
   container.replaceChildren(
     section('What the recognizer saw', maskFigure(recognition, view.imageWidth)),
     section('Each symbol', cropList(recognition, chars, onPickSymbol)),
     section('Tokens', tokenList(evaluation.tokens ?? recognition.tokens)),
-    section('Parse tree', parseTree(evaluation.tree)),
-    section('Evaluation', stepList(evaluation)),
+    ...lines.flatMap((line, k) => [section(titled('Parse tree', k), parseTree(line.tree)),
+      section(titled('Evaluation', k), stepList(line))]),
     section('Timings', timings(recognition.timings_ms)),
   );
 }

@@ -238,11 +238,11 @@ const OPS = {
     return unpackRecognition(rt.recognizeRgba(new Uint8Array(rgba), width, height));
   },
 
-  async evaluate({symbols} = {}) {
+  async evaluate({symbols, eachLine = false} = {}) {
     if (booting) await booting;
     const rt = requireRuntime('evaluate');
     if (!Array.isArray(symbols)) throw new StageError('evaluate', 'evaluate expects {symbols: [{char, gap_before}]}');
-    return {result: JSON.parse(rt.bridge.evaluate_symbols_json(JSON.stringify(symbols)))};
+    return {result: JSON.parse(rt.bridge.evaluate_symbols_json(JSON.stringify(symbols), Boolean(eachLine)))};
   },
 };
 
