@@ -20,7 +20,8 @@ confident wrong result. ``+`` and ``-`` may stand before any number of lines. ``
 ``/``) join two lines only: down a column of three, ``a`` over ``-b`` over ``×c`` means ``(a-b)×c`` to a person
 doing it step by step and ``a-b×c`` to the precedence rules, and Inkcalc does not guess which.
 
-A rule drawn under the column, as on paper before the answer, is no symbol. With a number written under it
+An ``=`` written after the last number asks for the answer, as after an expression on one line. A rule drawn
+under the column, as on paper before the answer, is no symbol. With a number written under it
 (the writer's own answer) it stands for ``=``, and the drawing is an equation that comes out true or false,
 as ``12+34=46`` written on one line does. Lines that are anything else — two expressions, a number over an
 expression — stay the error they were: Inkcalc calculates one line at a time.
@@ -80,6 +81,8 @@ def read_column(lines, answered=False):
                 return None
             operated = operated or written
         number = line[1:] if written else line
+        if position == len(lines) - 1 and not answered and number and number[-1].char == "=":
+            number = number[:-1]  # 12 over +34=: the = asks for the answer, as after one line
         digits, chars = [], []
         for k, symbol in enumerate(number, 1 if written else 0):
             digit = _runner_up_digit(symbol)

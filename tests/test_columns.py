@@ -44,6 +44,8 @@ def _lines(*texts):
     (("12", "×3"), ["", ""]),
     (("12", "÷4"), ["", ""]),
     (("1.5", "+2,5"), ["", ""]),
+    (("12", "+34="), ["", ""]),                # an = after the last number asks for the answer
+    (("12", "34="), ["", "+"]),
 ])
 def test_numbers_one_under_the_other_are_one_calculation(texts, implied):
     assert read_column(_lines(*texts)) == (implied, [[] for _ in texts])
@@ -59,6 +61,8 @@ def test_numbers_one_under_the_other_are_one_calculation(texts, implied):
     ("1989", "+7", "1996"),  # an answer whose rule went unseen is not added in
     ("1.2.3", "4"),         # two decimal points
     ("12", "3(4"),          # a bracket the classifier was sure of
+    ("12=", "+34"),         # an = after a number that is not the last
+    ("12", "+34=5"),        # an answer written on the line
 ])
 def test_other_lines_are_no_column(texts):
     assert read_column(_lines(*texts)) is None

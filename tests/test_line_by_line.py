@@ -149,6 +149,15 @@ def test_a_column_with_its_answer_is_still_one_calculation():
     assert (result.expression, result.value, result.results) == ("12+34=46", "true", [])
 
 
+def test_an_equals_sign_after_a_columns_last_number_asks_for_the_columns_answer():
+    """12 over +34= is 12+34=, not 12 and +34 each calculated."""
+    from test_columns import _column, _grey
+
+    ink, _, _ = _column([["1", "2"], ["+", "3", "4", "="]], rule=False)
+    result = recognize(_grey(ink), Reads("12+34"))
+    assert (result.expression, result.value, result.results, result.lines) == ("12+34=", "46", [], 2)
+
+
 def test_the_evaluate_request_calculates_corrected_lines_one_by_one():
     symbols = [{"char": c, "gap_before": False, "line": line} for c, line in
                zip("12+5=3×4=", [0] * 5 + [1] * 4)]
