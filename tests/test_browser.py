@@ -16,7 +16,7 @@ import pytest
 from conftest import run_keras
 from drawing import SYMBOLS
 from webapp.benchmark import EXPRESSIONS as EXPRESSIONS_BY_LENGTH, draw_with_mouse
-from webapp.pyodide_bridge import evaluate_symbols
+from webapp.pyodide_bridge import evaluate_symbols, evaluate_symbols_json
 from webapp.serve import serve_in_thread
 
 pytestmark = pytest.mark.browser
@@ -87,6 +87,8 @@ PROTOCOL_JS = """async (texts) => {
     evaluations.push(await runtime.evaluate({symbols: [...text].map((char) => ({char, gap_before: false}))}));
   }
   const bare = await runtime.evaluate([{char: '4', gap_before: false}, {char: '2', gap_before: true}]);
+  const eachLine = await runtime.evaluate({eachLine: true, symbols: [...'7-9=2+'].map((char, i) => (
+    {char, gap_before: false, line: i < 4 ? 0 : 1}))});
   let recognizeError = null;
   try {
     await runtime.recognize({width: 8, height: 8, rgba: new ArrayBuffer(8 * 8 * 4)});
@@ -94,7 +96,7 @@ PROTOCOL_JS = """async (texts) => {
     recognizeError = {message: err.message, stage: err.stage};
   }
   runtime.terminate();
-  return {info, again, progress, evaluations, bare, recognizeError,
+  return {info, again, progress, evaluations, bare, eachLine, recognizeError,
           fileMessage: client.detectFileProtocol({protocol: 'file:'}),
           httpMessage: client.detectFileProtocol({protocol: 'http:'})};
 }"""
@@ -134,6 +136,10 @@ def test_worker_protocol_runs_py_pipeline_in_pyodide(chromium, site_url, built_s
 
     for text, got in zip(EXPRESSIONS, out["evaluations"]):
         assert got == json.loads(json.dumps(evaluate_symbols(symbols_from_text(text)), ensure_ascii=False)), text
+    # Lines calculated one by one (py_pipeline/line_by_line.py), passed through the worker as eachLine.
+    lines = [{"char": c, "gap_before": False, "line": int(i >= 4)} for i, c in enumerate("7-9=2+")]
+    assert out["eachLine"] == json.loads(evaluate_symbols_json(json.dumps(lines), each_line=True))
+    assert [line["value"] for line in out["eachLine"]["results"]] == ["-2", None]
     by_text = dict(zip(EXPRESSIONS, out["evaluations"]))
     assert by_text["12+7*(3-1)"]["value"] == "26" and by_text["12+7*(3-1)"]["steps"]
     assert by_text["7/2"]["value"] == "7/2" and by_text["7/2"]["decimal"] == "3.5"
