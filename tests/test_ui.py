@@ -646,6 +646,28 @@ def test_lines_calculated_one_by_one_get_an_answer_each(open_page):
     assert page.errors == []
 
 
+def test_an_answer_with_little_room_after_its_line_is_written_smaller_on_it(open_page):
+    """On a page of sums the next line is under this one: an answer too long for the room left after its line
+    is written smaller there, not under the line, where the next one is."""
+    page = open_page(fake={
+        "chars": ["7", "=", "2", "="], "linesOf": [0, 0, 1, 1], "lines": 2, "expression": "7=\n2=",
+        "results": [_line("7=", "7", 0, 2), _line("2=", "1234567", 2, 4)]})
+    for x in (0.2, 0.25):
+        draw(page, [(x, 0.15), (x + 0.02, 0.3)])
+    for x in (0.75, 0.8):   # the second line ends near the surface's edge
+        draw(page, [(x, 0.4), (x + 0.02, 0.55)])
+    page.wait_for_function("() => document.querySelectorAll('#overlay .inline-answer').length === 2")
+    box = surface(page)
+    short, long = page.locator("#overlay .inline-answer").all()
+    assert long.inner_text() == "1234567" and short.inner_text() == "7"
+    at = long.bounding_box()
+    middle = (at["y"] + at["height"] / 2 - box["y"]) / box["height"]
+    assert abs(middle - 0.475) < 0.04 and at["x"] + at["width"] <= box["x"] + box["width"], (middle, at)
+    size = [float(a.evaluate("a => getComputedStyle(a).fontSize").removesuffix("px")) for a in (long, short)]
+    assert size[0] < 0.9 * size[1], size
+    assert page.errors == []
+
+
 def test_any_symbol_can_be_picked_when_the_guesses_miss_it(open_page):
     """A steep / read as 1 at 100% has no / among the classifier's guesses: the keypad has it."""
     page = open_page(fake={"chars": ["9", "1", "3"]})

@@ -650,12 +650,16 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
   }
   for (const line of evaluation.results) {  // lines calculated one by one: each answer after its line
     const [first, stop] = line.symbols;
-    placeAnswerOf(line, symbols.slice(first, stop), chars.slice(first, stop), scale, 1);
+    placeAnswerOf(line, symbols.slice(first, stop), chars.slice(first, stop), scale, 1, true);
   }
 }
 
-/** The answer of `evaluation`, whose `symbols` are on `lines` lines (a column of numbers when more than 1). */
-function placeAnswerOf(evaluation, allSymbols, chars, scale, lines) {
+/**
+ * The answer of `evaluation`, whose `symbols` are on `lines` lines (a column of numbers when more than 1).
+ * `onPage`: a line of several calculated one by one, with the next one under it: an answer with no room
+ * after the line is written smaller there, down to half its size, before it goes under the line.
+ */
+function placeAnswerOf(evaluation, allSymbols, chars, scale, lines, onPage = false) {
   const line = valueLine(evaluation);
   const symbols = allSymbols.filter((symbol) => symbol.box);
   if (evaluation.error || !line || !symbols.length) return;
@@ -677,7 +681,11 @@ function placeAnswerOf(evaluation, allSymbols, chars, scale, lines) {
   const {width, height} = answer.getBoundingClientRect();
   let left = x1 + gap;
   let top = (y0 + y1) / 2 - height / 2;
-  if (lines > 1 || left + width > surface.width - gap) {  // under a column's rule, or under the line
+  const room = surface.width - gap - left;
+  if (onPage && width > room && room >= width / 2) {
+    answer.style.fontSize = `${parseFloat(answer.style.fontSize) * room / width}px`;
+    top = (y0 + y1) / 2 - answer.getBoundingClientRect().height / 2;
+  } else if (lines > 1 || width > room) {  // under a column's rule, or under the line
     left = Math.max(gap, Math.min(x1, surface.width - gap) - width);
     top = underOrOver(y0, lines > 1 ? y1 + 0.4 * lineHeight : y1, height, gap, surface.height);
   }
