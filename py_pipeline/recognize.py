@@ -314,16 +314,17 @@ def recognize_batch(images, classify, *, top_k=3, second_look=True):
 class _Drawing:
     """One image's way through the pipeline; the classifier calls happen outside, for all images at once."""
 
-    def __init__(self, image, ink_image=None):
+    def __init__(self, image, ink_image=None, fractions=False):
         """Ink, segments and normalised glyph crops (raises InputImageError for an unusable image).
 
         ``ink_image``, when given, is the ink to read instead of ``image``'s: one line of a drawing of several
-        (:meth:`read_lines`), where no stacked fraction or second line is looked for. Cut out of a column, a
-        line of a few symbols has little to measure them by, and a ``4`` drawn in pieces, its stem under its
-        crossbar, was read as the fraction ``1/1``. Square roots are looked for: a line calculated on its own
-        (:mod:`py_pipeline.line_by_line`) may hold one.
+        (:meth:`read_lines`), where no second line is looked for, and no stacked fraction unless
+        ``fractions``: cut out of a column, a line of a few symbols has little to measure them by, and a ``4``
+        drawn in pieces, its stem under its crossbar, was read as the fraction ``1/1``. Square roots are
+        looked for: a line calculated on its own (:mod:`py_pipeline.line_by_line`) may hold one.
         """
         one_line = ink_image is not None
+        fractions = fractions or not one_line
         self.timings = {"input": 0.0, "segment": 0.0, "normalize": 0.0, "classify": 0.0, "parse": 0.0,
                         "evaluate": 0.0}
         self.error = None
@@ -335,7 +336,8 @@ class _Drawing:
         self.tangles = set()  # indices of symbols whose strokes cross and branch like a scribble's
         self.percents = set()  # positions of the glyphs read as % (see propose_splits)
         self.side_by_side = set()  # positions of the glyphs read as a 1 that are two (see propose_splits)
-        self.column = None  # the lines of a drawing of several that may be a column of numbers (read_lines)
+        self.column = None  # the lines of a drawing of several, each one band of rows (read_lines)
+        self.drawn_layout = None  # the stacked fractions of those lines, read whole
         self.line_readers = []  # one _Drawing per line of those
 
         start = time.perf_counter()
@@ -343,7 +345,7 @@ class _Drawing:
         self._lap("input", start)
 
         start = time.perf_counter()
-        read = _read_page(self.ink_image.ink, one_line)
+        read = _read_page(self.ink_image.ink, one_line, fractions)
         page = None  # lines one under the other, turned level together (a photo of them held askew)
         if not one_line:
             turned = _turned_column(self.ink_image.ink, read)
@@ -358,13 +360,14 @@ class _Drawing:
         part_lines = []
         if column:  # perhaps a column of numbers: each line is read too (read_lines)
             self.column, self.drawn_ink = column, ink
+            self.drawn_layout = layout
         # Several lines are levelled one by one (read_lines): a tilt fitted through them all means nothing.
         self.straight = page or straighten(ink, [] if column and not layout else _line_boxes(seg, layout))
         if self.straight.tilt_deg and page is None:
             ink = self.straight.ink  # cut the level line, not the tilted one
             seg = self.segmentation = segment(ink)
             # A bar tilted with the line is found once it is level.
-            layout = None if one_line else _fraction_layout(ink, seg)
+            layout = _fraction_layout(ink, seg) if fractions else None
         if layout:
             self.segmentation, self.roles = layout.segmentation, layout.roles
             lines = text_lines(layout.line_mask, mark_height=MARK_PENS * seg.stroke_width)
@@ -617,11 +620,15 @@ class _Drawing:
         Cut apart halfway between the lines (only paper lies between them), each line is segmented, levelled
         and classified as a drawing of one line would be; :meth:`_finish_lines` then decides from what they
         read whether they are one calculation (:func:`py_pipeline.columns.read_column`), one each
-        (:mod:`py_pipeline.line_by_line`) or neither.
+        (:mod:`py_pipeline.line_by_line`) or neither. A line is searched for stacked fractions when the whole
+        drawing has a fraction bar in its rows: ``1`` over ``2`` then ``+3=`` fills one band of rows, and
+        read as numbers only it was ``2+3=``, 5.
         """
         for start, stop in self.column.bands if self.column else []:
             band = self.drawn_ink[start:stop]
-            self.line_readers.append(_Drawing(None, ink_image=InkImage(band, 1, band.shape)))
+            bars = self.drawn_layout.bar_boxes if self.drawn_layout else []
+            fractions = any(start <= (y0 + y1) / 2 < stop for _, y0, _, y1 in bars)
+            self.line_readers.append(_Drawing(None, ink_image=InkImage(band, 1, band.shape), fractions=fractions))
 
     def _finish_lines(self, result, top_k):
         """``result`` for a drawing of several lines that are a column of numbers (:mod:`py_pipeline.columns`)
@@ -637,7 +644,8 @@ class _Drawing:
         column = read_column([line_symbols for line_symbols, _ in lines], self.column.rule is not None)
         if column is not None:
             return self._finish_column(result, lines, column)
-        if calculates_each_line([line_symbols for line_symbols, _ in lines]):
+        if calculates_each_line([line_symbols for line_symbols, _ in lines]) and not (
+                self.drawn_layout and _parts_fraction(self.column, self.drawn_layout)):
             return self._finish_each_line(result, lines)
         return None
 
@@ -826,11 +834,11 @@ class _Page(NamedTuple):
     """The lines as a column of numbers, if they may be one (:func:`~py_pipeline.lines.column_of_lines`)."""
 
 
-def _read_page(ink, one_line):
-    """A :class:`_Page`. ``one_line``: one line of a drawing of several, where neither fractions nor a column
-    are looked for."""
+def _read_page(ink, one_line, fractions=True):
+    """A :class:`_Page`. ``one_line``: one line of a drawing of several, where no column is looked for, and
+    stacked fractions only with ``fractions``."""
     ink, seg = _without_underlines(ink)
-    layout = None if one_line else _fraction_layout(ink, seg)
+    layout = _fraction_layout(ink, seg) if fractions else None
     marks = MARK_PENS * seg.stroke_width
     lines = text_lines(seg.mask, mark_height=marks)
     column = None if one_line else column_of_lines(seg.mask, lines, marks)
@@ -869,6 +877,26 @@ def _turned_column(ink, read):
         return None
     turned = _read_page(page.ink, False)
     return (page, turned) if turned.column is not None else None
+
+
+FRACTION_ROLES = ("numerator", "fraction", "denominator")
+
+
+def _parts_fraction(column, layout):
+    """Whether a line of ``column`` is nothing but a stacked fraction's numerator, bar or denominator
+    (``layout``, :func:`_fraction_layout`): the lines then cut through the fraction, and are not calculated
+    one by one.
+
+    ``1`` over a bar beside an ``=``, over ``2``, then a line under them, is three lines one band each (the
+    ``=`` fills the rows between the ``1`` and the bar), and each was calculated on its own: ``1=``, ``2``.
+    A column of numbers is not held to this: a ``5``'s flag drawn apart looks like a bar between the digits
+    over and under it, and ``7`` over ``5`` over ``6`` was refused."""
+    lines = [[] for _ in column.boxes]  # whether each segment in the line's rows has a place in a fraction
+    for seg, role in zip(layout.segmentation.segments, layout.roles):
+        for k, (_, y0, _, y1) in enumerate(column.boxes):
+            if seg.box[1] < y1 and seg.box[3] > y0:
+                lines[k].append(role.split(" ")[0] in FRACTION_ROLES)
+    return any(roles and all(roles) for roles in lines)
 
 
 def _without_underlines(ink):

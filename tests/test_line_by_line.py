@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from drawing import draw, draw_root
+from drawing import draw, draw_fraction, draw_root
 from reads import Reads
 from py_pipeline.line_by_line import calculates_each_line, combined
 from py_pipeline.recognize import recognize, recognize_batch
@@ -130,6 +130,28 @@ def test_a_square_root_may_be_written_on_a_line_of_its_own():
     image, _ = _page([_line(["2", "+", "2", "="]), root])
     result = recognize(image, Reads("2+249"))
     assert [(line["expression"], line["value"]) for line in result.results] == [("2+2=", "4"), ("sqrt(49)=", "7")]
+
+
+def _cut(drawing):
+    """``drawing`` cut to its ink, as :func:`_page` lays lines out."""
+    rows, cols = np.flatnonzero(drawing.ink.any(axis=1)), np.flatnonzero(drawing.ink.any(axis=0))
+    return replace(drawing, ink=drawing.ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+
+
+def test_a_stacked_fraction_may_be_written_on_a_line_of_its_own():
+    """1 over 2, then +3=, fills one band of rows: read as numbers only, it was 2+3=, 5."""
+    image, _ = _page([_cut(draw_fraction(["1"], ["2"], after=["+", "3", "="])), _line(["2", "×", "3", "="])])
+    result = recognize(image, Reads("12+32×3"))
+    assert [(line["expression"], line["value"]) for line in result.results] == [("(1/2)+3=", "7/2"), ("2*3=", "6")]
+    assert [s.role for s in result.symbols[:3]] == ["numerator", "fraction", "denominator"]
+
+
+def test_lines_that_cut_through_a_stacked_fraction_are_not_calculated_one_by_one():
+    """1 over a bar beside an =, over 2, is three bands of rows, the = between the 1 and the bar: each was
+    calculated on its own (1=, 2). A fraction standing alone on a line of several is refused instead."""
+    image, _ = _page([_cut(draw_fraction(["1"], ["2"], after=["="])), _line(["2", "×", "3", "="])])
+    result = recognize(image, Reads("122×3"))
+    assert result.results == [] and result.value is None and result.error is not None
 
 
 def test_lines_without_an_equals_sign_that_are_no_column_stay_an_error():
