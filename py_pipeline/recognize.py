@@ -644,10 +644,15 @@ class _Drawing:
         column = read_column([line_symbols for line_symbols, _ in lines], self.column.rule is not None)
         if column is not None:
             return self._finish_column(result, lines, column)
-        if calculates_each_line([line_symbols for line_symbols, _ in lines]) and not (
-                self.drawn_layout and _parts_fraction(self.column, self.drawn_layout)):
-            return self._finish_each_line(result, lines)
-        return None
+        if not calculates_each_line([line_symbols for line_symbols, _ in lines]):
+            return None
+        if self.drawn_layout and _parts_fraction(self.column, self.drawn_layout):
+            result.error = ExpressionError(
+                f"This is {len(lines)} lines of writing with a stacked fraction standing on lines of its own: "
+                "write it with / on its line (1/2=), or clear and write one line.",
+                box=self._input_box(self.drawn_layout.bar_boxes[0]))
+            return result
+        return self._finish_each_line(result, lines)
 
     def _on_page(self, k, symbol, index):
         """``symbol`` of line ``k`` as read on its own, as a symbol of the whole drawing: its box in the

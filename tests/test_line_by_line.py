@@ -124,10 +124,7 @@ def test_a_page_of_sums_turned_a_few_degrees_is_turned_level_first():
 
 
 def test_a_square_root_may_be_written_on_a_line_of_its_own():
-    root = draw_root(["4", "9"], after=["="])
-    rows, cols = np.flatnonzero(root.ink.any(axis=1)), np.flatnonzero(root.ink.any(axis=0))
-    root = replace(root, ink=root.ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
-    image, _ = _page([_line(["2", "+", "2", "="]), root])
+    image, _ = _page([_line(["2", "+", "2", "="]), _cut(draw_root(["4", "9"], after=["="]))])
     result = recognize(image, Reads("2+249"))
     assert [(line["expression"], line["value"]) for line in result.results] == [("2+2=", "4"), ("sqrt(49)=", "7")]
 
@@ -135,7 +132,9 @@ def test_a_square_root_may_be_written_on_a_line_of_its_own():
 def _cut(drawing):
     """``drawing`` cut to its ink, as :func:`_page` lays lines out."""
     rows, cols = np.flatnonzero(drawing.ink.any(axis=1)), np.flatnonzero(drawing.ink.any(axis=0))
-    return replace(drawing, ink=drawing.ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+    top, left = int(rows[0]), int(cols[0])
+    return replace(drawing, ink=drawing.ink[top:rows[-1] + 1, left:cols[-1] + 1],
+                   boxes=[[x0 - left, y0 - top, x1 - left, y1 - top] for x0, y0, x1, y1 in drawing.boxes])
 
 
 def test_a_stacked_fraction_may_be_written_on_a_line_of_its_own():
@@ -149,9 +148,13 @@ def test_a_stacked_fraction_may_be_written_on_a_line_of_its_own():
 def test_lines_that_cut_through_a_stacked_fraction_are_not_calculated_one_by_one():
     """1 over a bar beside an =, over 2, is three bands of rows, the = between the 1 and the bar: each was
     calculated on its own (1=, 2). A fraction standing alone on a line of several is refused instead."""
-    image, _ = _page([_cut(draw_fraction(["1"], ["2"], after=["="])), _line(["2", "×", "3", "="])])
+    fraction = _cut(draw_fraction(["1"], ["2"], after=["="]))
+    image, boxes = _page([fraction, _line(["2", "×", "3", "="])])
     result = recognize(image, Reads("122×3"))
-    assert result.results == [] and result.value is None and result.error is not None
+    assert result.results == [] and result.value is None
+    assert "stacked fraction" in result.error.message and "with /" in result.error.message
+    bar = boxes[0][fraction.names.index("bar")]
+    assert np.allclose(result.error.box, bar, atol=6), (result.error.box, bar)
 
 
 def test_lines_without_an_equals_sign_that_are_no_column_stay_an_error():
