@@ -154,18 +154,26 @@ def full_site(tmp_path_factory, site_model):
     server.server_close()
 
 
-# ---- composed expressions for the photo-like input tests -------------------------------------------------
+# ---- composed expressions for the end-to-end and photo-like input tests -----------------------------------
 
 @pytest.fixture(scope="session")
-def paper_drawings():
+def digits():
+    """MNIST **test** digits by label (:func:`training.expression_images.digits_by_label`): what drawings are
+    composed from when they go through the real model. Loaded once for the whole session."""
+    from training.expression_images import digits_by_label
+    from training.mnist_data import load_mnist
+
+    mnist = load_mnist()
+    return digits_by_label(mnist.test_images, mnist.test_labels)
+
+
+@pytest.fixture(scope="session")
+def paper_drawings(digits):
     """Twenty composed expressions, dark ink on light paper (seed 5): what the ruled-paper and desk tests put
     under their rules and on their desks."""
     import numpy as np
 
-    from training.expression_images import compose_expression, digits_by_label, random_expression_text
-    from training.mnist_data import load_mnist
+    from training.expression_images import compose_expression, random_expression_text
 
-    mnist = load_mnist()
-    digits = digits_by_label(mnist.test_images, mnist.test_labels)
     rng = np.random.default_rng(5)
     return [compose_expression(random_expression_text(rng), digits, rng, "dark-on-light") for _ in range(20)]

@@ -10,8 +10,7 @@ from reads import Reads
 from py_pipeline.columns import read_column
 from py_pipeline.lines import MARK_PENS, column_of_lines, text_lines
 from py_pipeline.recognize import recognize, recognize_batch
-from training.expression_images import compose_expression, digits_by_label, expected_expression, random_column_text
-from training.mnist_data import load_mnist
+from training.expression_images import compose_expression, expected_expression, random_column_text
 from training.model_store import load_classifier
 from training.pen import draw_polyline
 
@@ -203,12 +202,6 @@ def test_a_one_read_as_a_bracket_in_a_column_is_read_as_a_one():
     [correction] = result.corrections   # the 1's confidence is what the second look made of it
     assert correction == {"symbol_index": 7, "read": "(", "used": "1", "choice": 2,
                           "confidence": round(result.symbols[7].confidence, 6)}
-
-
-@pytest.fixture(scope="module")
-def digits():
-    mnist = load_mnist()
-    return digits_by_label(mnist.test_images, mnist.test_labels)
 
 
 def test_columns_of_mnist_test_digits_are_calculated(digits):

@@ -21,8 +21,8 @@ from py_pipeline.recognize import recognize_batch
 from py_pipeline.evaluate import evaluate
 from py_pipeline.expression import parse_text
 from py_pipeline.normalize import normalize_batch
-from training.expression_images import (compose_expression, digits_by_label, expected_expression,
-                                        random_expression_text, random_structured_text, scribble_drawing)
+from training.expression_images import (compose_expression, expected_expression, random_expression_text,
+                                        random_structured_text, scribble_drawing)
 from training.mnist_data import load_mnist
 from training.model_store import current_version, load_classifier
 from training.pen import to_rgba_png_array
@@ -48,12 +48,6 @@ half-size, fractions a little smaller than the line): 54 of these 60 today; 91.0
 TOUCHING_COUNT_FLOOR = 0.9
 """Regression floor for drawings whose digits often run into their neighbour: the share read with the right
 number of symbols. 56 of these 60 today; 53 when a cut into three parts could beat one into two."""
-
-
-@pytest.fixture(scope="module")
-def digits():
-    mnist = load_mnist()
-    return digits_by_label(mnist.test_images, mnist.test_labels)
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from drawing import draw, draw_fraction, draw_root
 from reads import Reads
 from py_pipeline.line_by_line import calculates_each_line, combined
 from py_pipeline.recognize import recognize, recognize_batch
-from training.expression_images import compose_expression, digits_by_label, expected_expression, random_lines_text
-from training.mnist_data import load_mnist
+from training.expression_images import compose_expression, expected_expression, random_lines_text
 from training.model_store import load_classifier
 from webapp.pyodide_bridge import evaluate_symbols_json
 
@@ -195,12 +193,6 @@ def test_the_evaluate_request_calculates_corrected_lines_one_by_one():
     # Without each_line the symbols are one expression, as a column's are.
     out = json.loads(evaluate_symbols_json(json.dumps(symbols)))
     assert "results" not in out and out["expression"] == "12+5=3*4+"
-
-
-@pytest.fixture(scope="module")
-def digits():
-    mnist = load_mnist()
-    return digits_by_label(mnist.test_images, mnist.test_labels)
 
 
 def test_pages_of_sums_of_mnist_test_digits_are_calculated_line_by_line(digits):
