@@ -665,6 +665,18 @@ def test_an_answer_with_little_room_after_its_line_is_written_smaller_on_it(open
     assert abs(middle - 0.475) < 0.04 and at["x"] + at["width"] <= box["x"] + box["width"], (middle, at)
     size = [float(a.evaluate("a => getComputedStyle(a).fontSize").removesuffix("px")) for a in (long, short)]
     assert size[0] < 0.9 * size[1], size
+
+    # With less room than half its size needs, it is cut short on its line; the card has it whole.
+    page.evaluate("""() => { window.__fake.results[1].value = window.__fake.results[1].display = '1'.repeat(40); }""")
+    page.click("#recognize")
+    page.wait_for_function("() => document.querySelector('#overlay .inline-answer:last-child')?.textContent"
+                           ".length === 40")
+    long = page.locator("#overlay .inline-answer").nth(1)
+    at = long.bounding_box()
+    middle = (at["y"] + at["height"] / 2 - box["y"]) / box["height"]
+    assert abs(middle - 0.475) < 0.04 and at["x"] + at["width"] <= box["x"] + box["width"], (middle, at)
+    assert long.evaluate("a => a.scrollWidth > a.clientWidth")   # cut short: the rest is hidden behind …
+    assert "1" * 40 in page.inner_text("#value")
     assert page.errors == []
 
 

@@ -657,7 +657,8 @@ function placeAnswer({recognition, scale, chars, evaluation}) {
 /**
  * The answer of `evaluation`, whose `symbols` are on `lines` lines (a column of numbers when more than 1).
  * `onPage`: a line of several calculated one by one, with the next one under it: an answer with no room
- * after the line is written smaller there, down to half its size, before it goes under the line.
+ * after the line is written smaller there, down to half its size, and then cut short (the result card has
+ * it whole); only with no room for a digit does it go under the line.
  */
 function placeAnswerOf(evaluation, allSymbols, chars, scale, lines, onPage = false) {
   const line = valueLine(evaluation);
@@ -682,8 +683,10 @@ function placeAnswerOf(evaluation, allSymbols, chars, scale, lines, onPage = fal
   let left = x1 + gap;
   let top = (y0 + y1) / 2 - height / 2;
   const room = surface.width - gap - left;
-  if (onPage && width > room && room >= width / 2) {
-    answer.style.fontSize = `${parseFloat(answer.style.fontSize) * room / width}px`;
+  const size = parseFloat(answer.style.fontSize);
+  if (onPage && width > room && room >= size) {  // smaller, and cut short (…) below half size
+    answer.style.fontSize = `${size * Math.max(0.5, room / width)}px`;
+    answer.style.maxWidth = `${room}px`;
     top = (y0 + y1) / 2 - answer.getBoundingClientRect().height / 2;
   } else if (lines > 1 || width > room) {  // under a column's rule, or under the line
     left = Math.max(gap, Math.min(x1, surface.width - gap) - width);
