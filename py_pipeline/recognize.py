@@ -624,9 +624,9 @@ class _Drawing:
         drawing has a fraction bar in its rows: ``1`` over ``2`` then ``+3=`` fills one band of rows, and
         read as numbers only it was ``2+3=``, 5.
         """
+        bars = self.drawn_layout.bar_boxes if self.drawn_layout else []
         for start, stop in self.column.bands if self.column else []:
             band = self.drawn_ink[start:stop]
-            bars = self.drawn_layout.bar_boxes if self.drawn_layout else []
             fractions = any(start <= (y0 + y1) / 2 < stop for _, y0, _, y1 in bars)
             self.line_readers.append(_Drawing(None, ink_image=InkImage(band, 1, band.shape), fractions=fractions))
 
@@ -641,10 +641,11 @@ class _Drawing:
         start = time.perf_counter()
         lines = [reader._symbols(top_k) for reader in self.line_readers]
         self._lap("normalize", start)
-        column = read_column([line_symbols for line_symbols, _ in lines], self.column.rule is not None)
+        read = [line_symbols for line_symbols, _ in lines]
+        column = read_column(read, self.column.rule is not None)
         if column is not None:
             return self._finish_column(result, lines, column)
-        if not calculates_each_line([line_symbols for line_symbols, _ in lines]):
+        if not calculates_each_line(read):
             return None
         if self.drawn_layout and _parts_fraction(self.column, self.drawn_layout):
             result.error = ExpressionError(
@@ -870,9 +871,7 @@ def _turned_column(ink, read):
     """
     height = read.segmentation.symbol_height
     tall = any(line.box[3] - line.box[1] > TALL_LINE * height for line in read.lines)
-    if len(read.lines) < 2 and not tall:
-        return None
-    if len(read.lines) >= 2 and read.column is not None and not tall:
+    if not tall and (len(read.lines) < 2 or read.column is not None):
         return None
     tilt = page_tilt(read.segmentation.mask)
     if not tilt or (len(read.lines) < 2 and bands_when_level(read.segmentation.mask, tilt) < 2):

@@ -126,10 +126,8 @@ def page_tilt(mask):
     every = max(1, rows.size // PAGE_SAMPLE)
     rows, cols = rows[::every].astype(np.float64), cols[::every].astype(np.float64)
     angles = np.arange(-PAGE_MAX_DEG, PAGE_MAX_DEG + PAGE_STEP_DEG / 2, PAGE_STEP_DEG)
-    scores = []
-    for angle in angles:
-        levelled = np.round(rows + cols * math.tan(math.radians(angle))).astype(np.int64)
-        scores.append(float(np.sum(np.bincount(levelled - levelled.min()).astype(np.float64) ** 2)))
+    scores = [float(np.sum(np.bincount(_levelled_rows(rows, cols, angle)).astype(np.float64) ** 2))
+              for angle in angles]
     best = int(np.argmax(scores))
     level_score = scores[int(np.argmin(np.abs(angles)))]
     return float(angles[best]) if scores[best] > PAGE_MARGIN * level_score else None
@@ -142,9 +140,15 @@ def bands_when_level(mask, tilt):
     rows, cols = np.nonzero(mask)
     if rows.size == 0:
         return 0
-    levelled = np.round(rows + cols * math.tan(math.radians(tilt))).astype(np.int64)
-    inked = np.bincount(levelled - levelled.min()) > 0
+    inked = np.bincount(_levelled_rows(rows, cols, tilt)) > 0
     return int(np.count_nonzero(inked[1:] & ~inked[:-1])) + 1
+
+
+def _levelled_rows(rows, cols, tilt):
+    """The row of each inked pixel ``(rows, cols)`` once the ink is turned by ``tilt`` degrees, each column
+    shifted by its share of the climb, counted from 0: a shear, near enough a turn for a few degrees."""
+    levelled = np.round(rows + cols * math.tan(math.radians(tilt))).astype(np.int64)
+    return levelled - levelled.min()
 
 
 def line_tilt(boxes):

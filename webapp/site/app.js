@@ -454,6 +454,7 @@ function renderExpression(result) {
     return;
   }
   const errorIndices = new Set(errorsOf(evaluation).map((error) => error.symbol_index));
+  const byLine = eachLine(evaluation);  // a line break where the writing has one
   let fraction = null; // the stacked fraction being filled: {numerator, bar, denominator} elements
   let radicand = null; // what the √ being filled covers: an element with a bar over it
   const inStack = (stack) => {
@@ -511,7 +512,7 @@ function renderExpression(result) {
     const spoken = `${power}${SPOKEN[chars[i]] ?? chars[i]}${notes.length ? ` (${notes.join(', ')})` : ''}`;
     button.setAttribute('aria-label', `${place}${spoken}: symbol ${i + 1}, show alternatives`);
     button.addEventListener('click', () => openAlternatives(i, button));
-    if (eachLine(evaluation) && i > 0 && symbol.line !== symbols[i - 1].line) {
+    if (byLine && i > 0 && symbol.line !== symbols[i - 1].line) {
       ui.expression.append(Object.assign(document.createElement('span'), {className: 'line-break'}));
     }
     placeFor(symbol.role).append(button);
@@ -576,11 +577,12 @@ function renderLineValues(evaluation) {
       return {expression, answer: null};
     }
     row.classList.add(value.kind);
-    for (const [className, text] of value.parts) {
-      row.append(' ', Object.assign(document.createElement('span'), {className, textContent: text.trim()}));
+    const parts = value.parts.map(([className, text]) => [className, text.trim()]);
+    for (const [className, text] of parts) {
+      row.append(' ', Object.assign(document.createElement('span'), {className, textContent: text}));
     }
     ui.value.append(row);
-    return {expression, answer: [...row.childNodes].slice(1).map((node) => node.textContent).join('').trim()};
+    return {expression, answer: parts.map(([, text]) => text).join(' ')};
   });
   state.copyText = rows.map(({expression, answer}) => `${expression} ${answer ?? ''}`.trim()).join('\n');
   if (rows.every((row) => row.answer)) {
